@@ -1,0 +1,34 @@
+# One entry point for developers and CI. Every target creates the virtualenv it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: test test-postgres lint demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Run the whole test suite (SQLite, in-memory Celery broker).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Run the whole test suite against PostgreSQL and Redis on this machine.
+test-postgres: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/django_octy} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## ruff, mypy, and a check that models and migrations agree.
+lint: $(STAMP)
+	$(BIN)/ruff check django_octy tests example_project benchmarks
+	$(BIN)/ruff format --check django_octy tests example_project benchmarks
+	$(BIN)/mypy django_octy
+	$(BIN)/python -m django makemigrations django_octy --check --dry-run --settings=tests.settings
+
+clean:
+	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""A small host project used by the tests: its models are registered as Octy sources."""
