@@ -9,11 +9,19 @@ and the path only, never from the request's headers or the client.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .results import BatchResult
 
 
 class OctyError(Exception):
-    """Base of every error raised by :mod:`django_octy.client`."""
+    """Base of every error raised by :mod:`django_octy.client`.
+
+    ``partial_result`` is set when a batch write split into several requests
+    fails part-way: it holds what the requests before the failing one achieved,
+    so that a caller can still record those objects as synced.
+    """
 
     retryable: bool = False
 
@@ -27,6 +35,7 @@ class OctyError(Exception):
         method: str = "",
         path: str = "",
         retry_after: float | None = None,
+        retryable: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -36,10 +45,13 @@ class OctyError(Exception):
         self.method = method
         self.path = path
         self.retry_after = retry_after
+        if retryable is not None:
+            self.retryable = retryable
+        self.partial_result: BatchResult | None = None
 
     @property
     def extended_help(self) -> list[str]:
-        return [e["extended_help"] for e in self.errors if e.get("extended_help")]
+        return [str(e["extended_help"]) for e in self.errors if e.get("extended_help")]
 
     @property
     def error_messages(self) -> list[str]:
@@ -47,20 +59,24 @@ class OctyError(Exception):
 
     def __str__(self) -> str:
         parts = [self.message]
-        if self.method or self.path:
-            parts.append(f"({self.method} {self.path})".replace("( ", "("))
+        request = " ".join(part for part in (self.method, self.path) if part)
+        if request:
+            parts.append(f"({request})")
         if self.status is not None:
             parts.append(f"HTTP {self.status}")
         if self.reason and self.reason != self.message:
             parts.append(f"reason: {self.reason}")
         if self.error_messages:
             parts.append("errors: " + "; ".join(self.error_messages))
+        if self.retry_after is not None:
+            parts.append(f"retry after {self.retry_after:g}s")
         return " ".join(parts)
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r}, "
-            f"method={self.method!r}, path={self.path!r})"
+            f"{type(self).__name__}({self.message!r}, status={self.status!r}, "
+            f"reason={self.reason!r}, method={self.method!r}, path={self.path!r}, "
+            f"retryable={self.retryable!r})"
         )
 
 
@@ -75,7 +91,7 @@ class OctyTransportError(OctyError):
 
 
 class OctyAPIError(OctyError):
-    """Octy answered with a 4xx or 5xx status."""
+    """Octy answered with a status other than 2xx, or with a body that is not Octy's JSON."""
 
 
 class OctyBadRequest(OctyAPIError):
@@ -101,6 +117,6 @@ class OctyRateLimited(OctyAPIError):
 
 
 class OctyServerError(OctyAPIError):
-    """500, 502, 503 or 504: a fault on Octy's side that may pass."""
+    """5xx: a fault on Octy's side. 500, 502, 503 and 504 may pass and are retryable."""
 
     retryable = True

@@ -1,4 +1,4 @@
-"""Typed results of batch writes."""
+"""Typed results: batch writes and recommendations."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ class FailedObject:
 
     ``identifier`` is the object's id as Octy echoed it (``customer_id``,
     ``item_id``, ``profile_id``, ``event_type``, ``template_id``...) or, for
-    batch events whose failures carry no id, ``None``; ``index`` is then the
-    position of the object in the list that was sent, matched by content.
+    batch events whose failures carry no id, ``None``. ``index`` is the
+    object's position in the caller's whole list (across split requests),
+    found by identifier or, for events, by content; ``None`` if no sent
+    object matches. ``raw`` is Octy's failure entry as it came.
     """
 
     identifier: str | None
@@ -39,3 +41,15 @@ class BatchResult:
         self.succeeded.extend(other.succeeded)
         self.failed.extend(other.failed)
         self.request_meta.extend(other.request_meta)
+
+
+@dataclass
+class Recommendations:
+    """Item recommendations per profile, with the model that produced them.
+
+    ``by_profile`` holds Octy's entries as sent: ``{profile_id, recommendations:
+    [{item_id, score}], error}``.
+    """
+
+    by_profile: list[dict[str, Any]] = field(default_factory=list)
+    model_meta_data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,171 @@
+"""The WSGI app: Octy's transport rules, routing, faults and the request log."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import socket
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from .call import ApiCall, Route
+from .faults import Fault
+from .request_log import RequestLogEntry
+from .responses import ApiError, Reply
+from .routes import ROUTES
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .server import FakeOcty
+
+MAX_OBJECTS = 500
+MAX_BODY_BYTES = 10 * 1024 * 1024
+CONTROL_PREFIX = "/_fake/"
+
+
+def format_retry_after(seconds: float) -> str:
+    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+
+
+def object_count(route: Route, body: Any) -> int:
+    """How many objects a request carries: the length of its array, or 1 for one object."""
+    if route.list_key is None:
+        return 1 if isinstance(body, dict) else 0
+    value = body.get(route.list_key) if isinstance(body, dict) else None
+    return len(value) if isinstance(value, list) else 0
+
+
+def drop_connection(environ: WSGIEnvironment) -> None:
+    """Close the client's socket without answering; werkzeug ignores dropped connections."""
+    sock: socket.socket = environ["werkzeug.socket"]
+    sock.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("connection dropped by fault injection")
+
+
+class OctyApp:
+    """Serves ``fake``'s state over HTTP as Octy would, plus the ``/_fake/`` control API."""
+
+    def __init__(self, fake: FakeOcty) -> None:
+        self.fake = fake
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        if request.path.startswith(CONTROL_PREFIX):
+            return self.fake.control(request)(environ, start_response)
+        entry = RequestLogEntry(
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            status=None,
+            objects=0,
+            started_at=time.monotonic(),
+            finished_at=0.0,
+        )
+        fault = self.fake.faults.fault_for(request.path)
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop_connection:
+            self._finish(entry)
+            drop_connection(environ)
+        response = self._respond(request, fault, entry)
+        entry.status = response.status_code
+        self._finish(entry)
+        return response(environ, start_response)
+
+    def _finish(self, entry: RequestLogEntry) -> None:
+        entry.finished_at = time.monotonic()
+        self.fake.request_log.append(entry)
+
+    def _respond(self, request: Request, fault: Fault, entry: RequestLogEntry) -> Response:
+        if fault.status is not None:
+            error = ApiError(
+                fault.status,
+                "Injected fault",
+                "The fake Octy server was told to fail this request.",
+            )
+            headers = {}
+            if fault.retry_after is not None:
+                entry.retry_after = fault.retry_after
+                headers["Retry-After"] = format_retry_after(fault.retry_after)
+            return _json_response(error.reply(headers))
+        try:
+            route = self._route(request)
+            self._authenticate(request)
+            entry.body = self._body(request, route)
+            entry.objects = object_count(route, entry.body)
+            if entry.objects > MAX_OBJECTS:
+                raise ApiError(
+                    413,
+                    "Payload too large",
+                    f"At most {MAX_OBJECTS} objects per request, got {entry.objects}.",
+                )
+            state = self.fake.state
+            call = ApiCall(
+                state,
+                entry.body,
+                request.args.to_dict(),
+                request.headers.get("cursor"),
+                fault.rejections,
+            )
+            with state.lock:
+                # Serialised under the lock: the body holds references into the store.
+                return _json_response(route.handler(call))
+        except ApiError as error:
+            return _json_response(error.reply())
+
+    def _route(self, request: Request) -> Route:
+        methods = ROUTES.get(request.path)
+        if methods is None:
+            raise ApiError(404, "Not found", f"There is no resource at {request.path}.")
+        route = methods.get(request.method)
+        if route is None:
+            raise ApiError(
+                405, "Method not allowed", f"{request.method} is not allowed on {request.path}."
+            )
+        return route
+
+    def _authenticate(self, request: Request) -> None:
+        auth = request.authorization
+        valid = (
+            auth is not None
+            and auth.type == "basic"
+            and hmac.compare_digest((auth.username or "").encode(), self.fake.public_key.encode())
+            and hmac.compare_digest((auth.password or "").encode(), self.fake.secret_key.encode())
+        )
+        if not valid:
+            raise ApiError(
+                401,
+                "Unauthorized",
+                "Invalid API keys: send the public and secret keys with HTTP Basic auth.",
+                topic="authentication",
+            )
+
+    def _body(self, request: Request, route: Route) -> Any:
+        if route.method != "POST":
+            return None
+        if request.content_length is None:
+            raise ApiError(411, "Length required", "A Content-Length header is required.")
+        if request.mimetype != "application/json":
+            raise ApiError(
+                415,
+                "Unsupported media type",
+                f"Send Content-Type: application/json, got {request.mimetype or 'none'!r}.",
+            )
+        if request.content_length > MAX_BODY_BYTES:
+            raise ApiError(
+                413, "Payload too large", f"Bodies are limited to {MAX_BODY_BYTES} bytes."
+            )
+        try:
+            return json.loads(request.get_data())
+        except ValueError:
+            raise ApiError(400, "Invalid JSON", "The request body is not valid JSON.") from None
+
+
+def _json_response(reply: Reply) -> Response:
+    return Response(
+        json.dumps(reply.body), reply.status, reply.headers, content_type="application/json"
+    )

@@ -1,0 +1,1 @@
+"""Octy's endpoints, one module per resource group."""
