@@ -23,7 +23,12 @@ HOST = "127.0.0.1"
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler without the access-log line per request."""
+    """werkzeug's handler without the access-log line per request.
+
+    It speaks HTTP/1.1 so that clients keep connections alive, as with the real API.
+    """
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
