@@ -27,8 +27,14 @@ DEFAULTS: dict[str, Any] = {
     "CELERY_QUEUE": None,
     "MAX_ATTEMPTS": 10,
     "LEASE_SECONDS": 300,
+    "BACKOFF_BASE": 5.0,
+    "BACKOFF_MAX": 3600.0,
     "WEBHOOK_SECRET": "",
     "CACHE_TTL": 300,
+    "CACHE_ALIAS": "default",
+    "DEFINITIONS": [],
+    "EVENT_THROTTLE_RATE": "120/min",
+    "VISITOR_RESOLVER": "django_octy.api.visitors.authenticated_user",
 }
 
 ENVIRONMENT_KEYS = {

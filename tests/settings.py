@@ -1,6 +1,7 @@
 """Settings for the test suite: SQLite by default, PostgreSQL when DATABASE_URL is set."""
 
 import os
+import tempfile
 
 import dj_database_url
 
@@ -68,3 +69,12 @@ OCTY = {
     "BASE_URL": "http://127.0.0.1:1",
     "ALLOW_INSECURE_BASE_URL": True,
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file rather than memory, so that the Celery worker threads of the integration
+    # tests see what the test commits (one per test process); IMMEDIATE so that
+    # concurrent writers queue up.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"django_octy_tests_{os.getpid()}.sqlite3")
+    }
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}

@@ -1,0 +1,24 @@
+"""The Octy admin: mirror rows with their sync state, the error and push logs, alarms,
+bulk actions that queue work for Celery, and a dashboard (linked from the app index).
+
+Nothing here calls Octy during a request, and nothing shows the secret key.
+"""
+
+from . import logs, mirrors
+from .inlines import (
+    EventSyncInline,
+    ItemSyncInline,
+    OctySyncInline,
+    ProfileSyncInline,
+    octy_sync_inlines,
+)
+
+__all__ = [
+    "EventSyncInline",
+    "ItemSyncInline",
+    "OctySyncInline",
+    "ProfileSyncInline",
+    "logs",
+    "mirrors",
+    "octy_sync_inlines",
+]

@@ -1,0 +1,39 @@
+"""Mirror models (local copies of Octy objects) and the sync bookkeeping."""
+
+from .base import BOOKKEEPING_FIELDS, OUTSTANDING_STATES, SyncedObject, SyncState
+from .entity import MODEL_NAMES, Entity
+from .event import Event
+from .event_type import EventType
+from .item import Item
+from .message_template import MessageTemplate
+from .profile import Profile
+from .push_log import PushLog
+from .replacement import Replacement
+from .segment import Segment, SegmentType
+from .sync_alarm import AlarmKind, SyncAlarm
+from .sync_error import Operation, SyncError
+from .webhook_delivery import DeliveryStatus, WebhookDelivery
+
+__all__ = [
+    "BOOKKEEPING_FIELDS",
+    "MODEL_NAMES",
+    "OUTSTANDING_STATES",
+    "AlarmKind",
+    "DeliveryStatus",
+    "Entity",
+    "Event",
+    "EventType",
+    "Item",
+    "MessageTemplate",
+    "Operation",
+    "Profile",
+    "PushLog",
+    "Replacement",
+    "Segment",
+    "SegmentType",
+    "SyncAlarm",
+    "SyncError",
+    "SyncState",
+    "SyncedObject",
+    "WebhookDelivery",
+]

@@ -1,0 +1,1 @@
+"""The sync engine: sources, change recording, and the claim/push/apply flush."""

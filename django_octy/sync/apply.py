@@ -1,0 +1,139 @@
+"""Applying a push's outcomes to the claimed rows, in one transaction guarded by the lease.
+
+Only rows still leased under the claim's token are touched: if the lease ran
+out and another flusher took a row over, that flusher's result counts. A row
+is marked synced (or failed) only for the version that was sent; a row edited
+while its push was in flight stays pending with its new version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..conf import settings
+from ..models import BOOKKEEPING_FIELDS, Operation, PushLog, SyncedObject, SyncError, SyncState
+from .backoff import retry_delay
+from .claim import Claim
+from .handlers import Handler
+from .outcomes import Outcome, Rejected, Released, Retry, Synced
+from .rows import write_rows
+
+WRITTEN = sorted(
+    BOOKKEEPING_FIELDS - {"version", "deletion_requested", "created_at", "source_type", "source_id"}
+)
+"""The bookkeeping a push settles; the rest only a local change sets."""
+
+
+@dataclass
+class Applied:
+    rows: int = 0
+    dead_letters: int = 0
+    lost_leases: int = 0
+
+
+class Settler:
+    """Turns one outcome into the row's new bookkeeping (and maybe an error row)."""
+
+    def __init__(self, handler: Handler, now: datetime) -> None:
+        self.handler = handler
+        self.now = now
+        self.errors: list[SyncError] = []
+        self.dead_letters = 0
+        self.retry_at: dict[Retry, datetime] = {}
+
+    def settle(
+        self, row: SyncedObject, outcome: Outcome, operation: Operation, edited: bool
+    ) -> None:
+        if isinstance(outcome, Synced):
+            self.synced(row, outcome, edited)
+        elif isinstance(outcome, Rejected):
+            self.rejected(row, outcome, edited)
+        elif isinstance(outcome, Retry):
+            self.retry(row, outcome, operation, edited)
+        row.leased_until = None
+        row.lease_token = None
+        row.updated_at = self.now
+
+    def synced(self, row: SyncedObject, outcome: Synced, edited: bool) -> None:
+        row.octy_id = outcome.octy_id
+        row.remote = outcome.remote
+        row.synced_version = row.version
+        row.last_synced_at = self.now
+        row.next_attempt_at = None
+        row.last_error = ""
+        if not edited:
+            row.state = SyncState.DELETED if outcome.deleted else SyncState.SYNCED
+            row.attempts = 0
+
+    def rejected(self, row: SyncedObject, outcome: Rejected, edited: bool) -> None:
+        row.last_error = outcome.message
+        row.next_attempt_at = None
+        if not edited:
+            row.state = SyncState.FAILED
+            row.attempts += 1
+        self.log_error(row, outcome.operation, outcome)
+
+    def retry(self, row: SyncedObject, outcome: Retry, operation: Operation, edited: bool) -> None:
+        row.last_error = outcome.message
+        # Rows that failed together come back together: one batch again, not many.
+        if outcome not in self.retry_at:
+            delay = retry_delay(row.attempts + 1, outcome.retry_after)
+            self.retry_at[outcome] = self.now + timedelta(seconds=delay)
+        row.next_attempt_at = self.retry_at[outcome]
+        if edited:
+            return
+        row.attempts += 1
+        if row.attempts >= settings.MAX_ATTEMPTS:
+            row.state = SyncState.FAILED
+            row.next_attempt_at = None
+            self.dead_letters += 1
+            message = f"Gave up after {row.attempts} attempts: {outcome.message}"
+            row.last_error = message
+            self.log_error(row, operation, Rejected(operation, message, outcome.http_status))
+
+    def log_error(self, row: SyncedObject, operation: Operation, outcome: Rejected) -> None:
+        self.errors.append(
+            SyncError(
+                entity=self.handler.entity,
+                row_id=row.pk,
+                identifier=self.handler.identifier(row)[:255],
+                operation=operation,
+                http_status=outcome.http_status,
+                reason=outcome.message,
+                messages=list(outcome.messages) or [outcome.message],
+                extended_help=outcome.extended_help[:500],
+                attempt=row.attempts,
+            )
+        )
+
+
+def apply(
+    handler: Handler,
+    claim: Claim[SyncedObject],
+    outcomes: Mapping[int, Outcome],
+    operations: Mapping[int, Operation],
+    push_logs: Sequence[PushLog],
+) -> Applied:
+    """Write the outcomes of ``claim``'s rows and release its lease."""
+    settler = Settler(handler, timezone.now())
+    sent = {row.pk: row for row in claim.rows}
+    manager = handler.model._default_manager
+    with transaction.atomic():
+        still_ours = manager.select_for_update().filter(lease_token=claim.token)
+        current = still_ours.values_list("pk", "version", "state", "attempts")
+        rows = []
+        for pk, version, state, attempts in current:
+            row = sent[pk]
+            edited = version != row.version
+            row.state, row.attempts = state, attempts
+            settler.settle(row, outcomes.get(pk, Released()), operations[pk], edited)
+            rows.append(row)
+        write_rows(rows, WRITTEN)
+        SyncError.objects.bulk_create(settler.errors)
+        PushLog.objects.bulk_create(push_logs)
+    return Applied(len(rows), settler.dead_letters, len(sent) - len(rows))

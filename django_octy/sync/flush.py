@@ -1,0 +1,242 @@
+"""The flush: drain every entity's due rows to Octy, batch by batch.
+
+For each entity in dependency order, a batch is claimed under a lease (one
+short transaction), pushed with no transaction open, and its outcomes applied
+in a second transaction guarded by the lease. ``flush_all()`` is the plain
+Python entry point; the Celery task and ``octy_resync`` both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..client import OctyAuthError, OctyConfigurationError, OctyError
+from ..client.batching import MAX_BATCH_SIZE
+from ..conf import settings
+from ..connection import get_client
+from ..models import AlarmKind, Entity, Operation, PushLog, SyncedObject, SyncState
+from ..signals import post_push, pre_push, push_failed
+from .alarms import raise_alarm, resolve_alarms
+from .apply import apply
+from .claim import Claim, claim
+from .handlers import Handler
+from .handlers.octy import HANDLERS
+from .outcomes import Outcome, Rejected, Released, Retry, Synced
+from .recording import declare_event_types
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EntitySummary:
+    """What one flush did for one entity; ``requests`` counts batch pushes."""
+
+    sent: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    failed: int = 0
+    retried: int = 0
+    released: int = 0
+    requests: int = 0
+
+    def count(self, operation: Operation, outcome: Outcome) -> None:
+        if isinstance(outcome, Synced):
+            name = {"create": "created", "update": "updated", "delete": "deleted"}[operation]
+            setattr(self, name, getattr(self, name) + 1)
+        elif isinstance(outcome, Rejected):
+            self.failed += 1
+        elif isinstance(outcome, Retry):
+            self.retried += 1
+        else:
+            self.released += 1
+
+
+@dataclass
+class FlushSummary:
+    """What a flush did, per entity; ``stopped`` says why it stopped early, if it did."""
+
+    entities: dict[str, EntitySummary] = field(default_factory=dict)
+    stopped: str = ""
+    disabled: bool = False
+
+    def of(self, entity: Entity) -> EntitySummary:
+        return self.entities.setdefault(str(entity), EntitySummary())
+
+    def total(self, name: str) -> int:
+        return sum(getattr(summary, name) for summary in self.entities.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entities": {name: asdict(summary) for name, summary in self.entities.items()},
+            "stopped": self.stopped,
+            "disabled": self.disabled,
+        }
+
+
+class StopFlush(Exception):
+    """Octy refused the keys: nothing else can go through either."""
+
+
+def operation_for(row: SyncedObject) -> Operation:
+    if row.state == SyncState.DELETE_PENDING:
+        return Operation.DELETE
+    return Operation.UPDATE if row.octy_id else Operation.CREATE
+
+
+def grouped(
+    rows: Sequence[SyncedObject], operations: dict[int, Operation]
+) -> list[tuple[Operation, list[SyncedObject]]]:
+    """The rows by operation, decided before any is pushed (a push may give a row its id)."""
+    groups = [
+        (operation, [row for row in rows if operations[row.pk] == operation])
+        for operation in (Operation.CREATE, Operation.UPDATE, Operation.DELETE)
+    ]
+    return [(operation, group) for operation, group in groups if group]
+
+
+def chunked(rows: list[SyncedObject], size: int | None) -> Iterator[list[SyncedObject]]:
+    size = size or max(len(rows), 1)
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def send_signal(signal: Any, handler: Handler, **kwargs: Any) -> None:
+    for receiver, error in signal.send_robust(
+        sender=handler.model, entity=handler.entity, **kwargs
+    ):
+        if isinstance(error, Exception):
+            logger.error("A receiver of a django-octy signal failed: %r", receiver, exc_info=error)
+
+
+class Drain:
+    """Pushes every due row of one entity, batch by batch, each row at most once."""
+
+    def __init__(self, handler: Handler, summary: EntitySummary) -> None:
+        self.handler = handler
+        self.summary = summary
+        self.logs: list[PushLog] = []
+        self.pushed = False
+
+    def run(self) -> None:
+        limit = max(1, min(int(settings.BATCH_SIZE), MAX_BATCH_SIZE))
+        after = 0
+        model = self.handler.model
+        while (claimed := claim(model, limit, after, self.handler.select_related)) is not None:
+            after = claimed.rows[-1].pk
+            self.push_claim(claimed)
+
+    def push_claim(self, claimed: Claim[SyncedObject]) -> None:
+        operations = {row.pk: operation_for(row) for row in claimed.rows}
+        outcomes: dict[int, Outcome] = {}
+        self.logs = []
+        stop: OctyAuthError | None = None
+        try:
+            for operation, rows in grouped(claimed.rows, operations):
+                if operation == Operation.DELETE:  # rows Octy never had are gone already
+                    outcomes.update(
+                        {r.pk: Synced(None, deleted=True) for r in rows if not r.octy_id}
+                    )
+                    rows = [row for row in rows if row.octy_id]
+                for chunk in chunked(rows, self.handler.batch_limit(operation)):
+                    outcomes.update(self.push(operation, chunk))
+        except OctyAuthError as error:
+            stop = error
+        applied = apply(self.handler, claimed, outcomes, operations, self.logs)
+        self.summary.sent += len(claimed.rows)
+        for row in claimed.rows:
+            self.summary.count(operations[row.pk], outcomes.get(row.pk, Released()))
+        self.summary.failed += applied.dead_letters
+        self.summary.retried -= applied.dead_letters
+        if stop is not None:
+            raise StopFlush(str(stop)) from stop
+
+    def push(self, operation: Operation, rows: list[SyncedObject]) -> dict[int, Outcome]:
+        """Push one batch; a batch Octy refuses as a whole is split to find the culprits."""
+        send_signal(pre_push, self.handler, operation=operation, rows=rows)
+        self.summary.requests += 1
+        started = time.monotonic()
+        try:
+            outcomes = self.handler.push(operation, rows)
+        except Exception as error:
+            self.log(operation, rows, started, error=error)
+            send_signal(push_failed, self.handler, operation=operation, rows=rows, error=error)
+            if isinstance(error, OctyAuthError):
+                raise
+            if isinstance(error, OctyError) and error.retryable:
+                return {row.pk: Retry(str(error), error.retry_after, error.status) for row in rows}
+            if not isinstance(error, OctyError):
+                logger.exception("Pushing %d %s rows failed", len(rows), self.handler.entity)
+            if len(rows) == 1:
+                return {rows[0].pk: Rejected.from_error(operation, error)}
+            middle = len(rows) // 2
+            return {**self.push(operation, rows[:middle]), **self.push(operation, rows[middle:])}
+        self.pushed = True
+        self.log(operation, rows, started, outcomes=outcomes)
+        send_signal(post_push, self.handler, operation=operation, rows=rows, outcomes=outcomes)
+        return outcomes
+
+    def log(
+        self,
+        operation: Operation,
+        rows: Sequence[SyncedObject],
+        started: float,
+        outcomes: dict[int, Outcome] | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        outcomes = outcomes or {}
+        self.logs.append(
+            PushLog(
+                entity=self.handler.entity,
+                operation=operation,
+                sent=len(rows),
+                succeeded=sum(isinstance(o, Synced) for o in outcomes.values()),
+                failed=sum(isinstance(o, Rejected) for o in outcomes.values()),
+                error_status=getattr(error, "status", None),
+                error=str(error) if error else "",
+                duration=time.monotonic() - started,
+            )
+        )
+
+
+def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
+    """Push every due row to Octy, entity by entity; returns what was done.
+
+    Safe to run in several processes at once. Does nothing when
+    ``OCTY["SYNC_ENABLED"]`` is false. Stops, with one alarm, when Octy refuses
+    the keys or the settings cannot make a client.
+    """
+    summary = FlushSummary()
+    if not settings.SYNC_ENABLED:
+        summary.disabled = True
+        return summary
+    wanted = {Entity(entity) for entity in entities} if entities is not None else set(Entity)
+    declare_event_types()
+    try:
+        client = get_client()
+    except OctyConfigurationError as error:
+        summary.stopped = str(error)
+        raise_alarm(AlarmKind.CONFIGURATION, summary.stopped)
+        return summary
+    pushed = False
+    with client:
+        for handler_class in HANDLERS:
+            handler = handler_class(client)
+            if handler.entity not in wanted:
+                continue
+            drain = Drain(handler, summary.of(handler.entity))
+            try:
+                drain.run()
+            except StopFlush as stop:
+                summary.stopped = str(stop)
+                raise_alarm(AlarmKind.AUTH, summary.stopped)
+                break
+            finally:
+                pushed = pushed or drain.pushed
+    if pushed and not summary.stopped:
+        resolve_alarms(AlarmKind.AUTH, AlarmKind.CONFIGURATION)
+    return summary

@@ -1,0 +1,40 @@
+"""Handlers: per entity, how mirror rows are sent to a target and how each fared.
+
+The engine (claims, leases, backoff, bookkeeping) knows nothing of Octy; it
+drives one :class:`Handler` per entity. A handler builds the target's payloads
+from mirror rows, makes the calls, and maps the answers back to rows. It
+never writes to the database: it returns an outcome per row, or raises the
+target's error when a whole request failed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+from ...models import Entity, Operation, SyncedObject
+from ..outcomes import Outcome
+
+
+class Handler(ABC):
+    entity: ClassVar[Entity]
+    model: ClassVar[type[SyncedObject]]
+    select_related: ClassVar[tuple[str, ...]] = ()
+    """Relations the claim loads with the rows (what payloads read)."""
+
+    def batch_limit(self, operation: Operation) -> int | None:
+        """Most rows one :meth:`push` may take for ``operation`` (``None``: the claim's size)."""
+        return None
+
+    @abstractmethod
+    def identifier(self, row: SyncedObject) -> str:
+        """The row's own id, as error messages show it (``customer_id``, ``item_id``...)."""
+
+    @abstractmethod
+    def push(self, operation: Operation, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
+        """Send ``rows`` and return an outcome per row id.
+
+        Raise the target's error if the request as a whole failed; a row left
+        out of the answer is retried.
+        """

@@ -1,0 +1,118 @@
+"""What is pending: the one place that decides which mirror rows still need a push.
+
+A row needs a push while its state is pending or delete pending. It is *due*
+when, on top of that, its backoff has passed and nobody holds a live lease on
+it, and what it depends on in Octy exists: an event waits for its profile's
+Octy id and for its declared event type to be created.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from ..models import (
+    OUTSTANDING_STATES,
+    Event,
+    EventType,
+    Item,
+    MessageTemplate,
+    Profile,
+    Segment,
+    SyncedObject,
+    SyncState,
+)
+from .scheduling import request_flush
+
+M = TypeVar("M", bound=SyncedObject)
+
+MIRROR_MODELS: tuple[type[SyncedObject], ...] = (
+    EventType,
+    Profile,
+    Item,
+    Event,
+    Segment,
+    MessageTemplate,
+)
+
+
+def changed(state: SyncState = SyncState.PENDING) -> dict[str, Any]:
+    """``update()`` arguments that record a new local change of a row.
+
+    ``state`` is pending for new data, delete pending for a removal, failed
+    for a change that could not be mapped.
+    """
+    return {
+        "state": state,
+        "deletion_requested": state == SyncState.DELETE_PENDING,
+        "version": F("version") + 1,
+        "attempts": 0,
+        "updated_at": timezone.now(),
+    }
+
+
+def requeue_failed(queryset: QuerySet[M]) -> int:
+    """Give the failed rows of ``queryset`` a fresh set of attempts; returns how many.
+
+    A row whose failed change was a removal is queued for deletion again.
+    """
+    failed = queryset.filter(state=SyncState.FAILED)
+    fresh = {"attempts": 0, "next_attempt_at": None, "updated_at": timezone.now()}
+    count = failed.filter(deletion_requested=True).update(state=SyncState.DELETE_PENDING, **fresh)
+    count += failed.update(state=SyncState.PENDING, **fresh)
+    if count:
+        request_flush()
+    return count
+
+
+def outstanding(model: type[M]) -> QuerySet[M]:
+    """Rows with a change Octy has not confirmed yet, due or not."""
+    return model._default_manager.filter(state__in=OUTSTANDING_STATES)
+
+
+def _waiting_for_dependencies(model: type[SyncedObject]) -> Q:
+    if model is not Event:
+        return Q()
+    undeclared_or_created = ~Exists(
+        EventType.objects.filter(event_type=OuterRef("event_type")).exclude(state=SyncState.SYNCED)
+    )
+    return Q(undeclared_or_created, profile__octy_id__isnull=False)
+
+
+def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:
+    """Rows a flusher may claim now, in id order."""
+    now = now or timezone.now()
+    return (
+        outstanding(model)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        .filter(_waiting_for_dependencies(model))
+        .order_by("pk")
+    )
+
+
+def has_due_rows(now: datetime | None = None) -> bool:
+    """Whether any mirror row could be claimed now."""
+    now = now or timezone.now()
+    return any(due(model, now).exists() for model in MIRROR_MODELS)
+
+
+def seconds_until_due(now: datetime | None = None) -> float | None:
+    """Seconds until the next row is due (0: one is due now); ``None`` if nothing waits.
+
+    Rows held by a live lease or waiting for a dependency do not count.
+    """
+    now = now or timezone.now()
+    if has_due_rows(now):
+        return 0.0
+    waits = [
+        outstanding(model)
+        .filter(next_attempt_at__gt=now)
+        .aggregate(at=Min("next_attempt_at"))["at"]
+        for model in MIRROR_MODELS
+    ]
+    earliest = min((at for at in waits if at is not None), default=None)
+    return None if earliest is None else (earliest - now).total_seconds()

@@ -1,0 +1,354 @@
+"""Recording changes: host objects become pending mirror rows, in the host's transaction.
+
+Everything here runs inside the transaction that changed the host object and
+never fails it: a mapping that raises or yields an invalid value marks the
+mirror row failed and writes a :class:`~django_octy.models.SyncError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from ..models import (
+    Entity,
+    Event,
+    EventType,
+    Operation,
+    Profile,
+    SyncedObject,
+    SyncError,
+    SyncState,
+)
+from .pending import changed
+from .registry import registry
+from .rows import write_rows
+from .scheduling import request_flush
+from .sources import EventSource, MappingError, ObjectSource, Source, describe
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+"""Host objects mapped per round of queries by :func:`mark_dirty`."""
+
+T = TypeVar("T")
+
+
+def source_ref(obj: models.Model) -> dict[str, Any]:
+    """The columns that link a mirror row to ``obj``."""
+    return {"source_type": ContentType.objects.get_for_model(obj), "source_id": str(obj.pk)}
+
+
+# One host object at a time: what the signal receivers call.
+
+
+def record_save(source: Source[Any], obj: models.Model, created: bool = False) -> None:
+    """Record that ``obj`` was saved: its mirror row (or events) become pending.
+
+    ``created`` (from ``post_save``) saves looking for a row that cannot exist yet.
+    """
+    if isinstance(source, EventSource):
+        record_events(source, [obj])
+    elif isinstance(source, ObjectSource):
+        try:
+            if not source.should_sync(obj):
+                record_delete(source, obj)
+                return
+            values = source.map(obj)
+        except MappingError as error:
+            record_mapping_error(source, obj, error)
+            return
+        upsert(source, obj, values, created)
+        request_flush()
+
+
+def upsert(
+    source: ObjectSource[Any], obj: models.Model, values: dict[str, Any], created: bool = False
+) -> None:
+    """Update the mirror row of ``obj`` (one UPDATE), or insert it."""
+    manager = source.mirror._default_manager
+    ref = source_ref(obj)
+    if not created and manager.filter(**ref).update(**values, **changed()):
+        return
+    try:
+        with transaction.atomic():
+            manager.create(**ref, **values)
+        return
+    except IntegrityError:
+        pass
+    # The row exists after all (a primary key the database reused), or the
+    # natural key is taken: by a row made without a source (adopt it), or by
+    # another host object (a mapping error).
+    if created and manager.filter(**ref).update(**values, **changed()):
+        return
+    key = source.natural_key
+    adopted = manager.filter(source_type__isnull=True, **{key: values[key]})
+    if not adopted.update(**ref, **values, **changed()):
+        problem = f"{values[key]!r} is already the {key} of another object"
+        record_mapping_error(source, obj, MappingError(obj, key, problem))
+
+
+def record_delete(source: Source[Any], obj: models.Model) -> None:
+    """Record that ``obj`` is gone: remove it from Octy (rows Octy never had just go)."""
+    if not isinstance(source, ObjectSource):
+        return  # events are append-only
+    rows = source.mirror._default_manager.filter(**source_ref(obj))
+    rows.filter(octy_id__isnull=True, lease_token__isnull=True).delete()
+    if rows.update(**changed(SyncState.DELETE_PENDING)):
+        request_flush()
+
+
+def record_mapping_error(source: Source[Any], obj: models.Model, error: MappingError) -> None:
+    """Mark the mirror row of ``obj`` failed, if it has one, and log the error.
+
+    Events recorded earlier by the object are left alone: they were mapped fine.
+    """
+    logger.warning("Could not map %s for Octy: %s", error.object_label, error)
+    row_id = None
+    if isinstance(source, ObjectSource):
+        rows = source.mirror._default_manager.filter(**source_ref(obj))
+        row_id = rows.values_list("pk", flat=True).first()
+        if row_id is not None:
+            rows.update(**changed(SyncState.FAILED), last_error=str(error))
+    SyncError.objects.create(
+        entity=source.entity,
+        row_id=row_id,
+        identifier=error.object_label,
+        operation=Operation.MAP,
+        reason=str(error),
+        messages=[str(error)],
+    )
+
+
+def record_mirror_save(row: SyncedObject, created: bool) -> None:
+    """A mirror row was saved directly: a new row is pending already, a changed one becomes so."""
+    if not created:
+        type(row)._default_manager.filter(pk=row.pk).update(**changed())
+    request_flush()
+
+
+# Events.
+
+
+def profile_for_customer_id(customer_id: str) -> int:
+    """The profile row of a customer_id, made (pending) if there is none."""
+    profile, created = Profile.objects.get_or_create(customer_id=customer_id)
+    if created:
+        request_flush()
+    return profile.pk
+
+
+def profile_of_host_object(customer: models.Model, owner: models.Model) -> int:
+    """The profile row of a host object registered with a ProfileSource, made if needed.
+
+    Errors name ``owner``, the object whose events need the profile.
+    """
+    source = registry.source_for(type(customer), Entity.PROFILE)
+    if not isinstance(source, ObjectSource):
+        problem = f"{customer._meta.label} is not registered with a ProfileSource"
+        raise MappingError(owner, "customer", problem)
+    rows = Profile.objects.filter(**source_ref(customer)).values_list("pk", flat=True)
+    profile_id = rows.first()
+    if profile_id is None:
+        record_save(source, customer)
+        profile_id = rows.first()
+    if profile_id is None:
+        raise MappingError(owner, "customer", f"{describe(customer)} has no profile: see its error")
+    return profile_id
+
+
+class ProfileResolver:
+    """Finds the profile row of each event's customer, once per customer."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[type[models.Model], Any], int] = {}
+
+    def profile_id(self, owner: models.Model, customer: models.Model | str | None) -> int:
+        if isinstance(customer, Profile):
+            return customer.pk
+        if isinstance(customer, str):
+            return profile_for_customer_id(customer)
+        if customer is None:
+            raise MappingError(owner, "customer", "the event has no customer")
+        key = (type(customer), customer.pk)
+        if key not in self.known:
+            self.known[key] = profile_of_host_object(customer, owner)
+        return self.known[key]
+
+
+def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> None:
+    """Record the events of ``objs``; events recorded before are not recorded again."""
+    resolver = ProfileResolver()
+    events = []
+    for obj in objs:
+        try:
+            mapped = source.map_events(obj)
+            ref = source_ref(obj)
+            events += [
+                Event(
+                    profile_id=resolver.profile_id(obj, event.customer),
+                    event_type=event.event_type,
+                    event_properties=event.event_properties,
+                    occurred_at=event.occurred_at,
+                    dedupe_key=event.dedupe_key,
+                    **ref,
+                )
+                for event in mapped
+            ]
+        except MappingError as error:
+            record_mapping_error(source, obj, error)
+    if events:
+        Event.objects.bulk_create(events, ignore_conflicts=True)
+        request_flush()
+
+
+def track(
+    customer: models.Model | str,
+    event_type: str,
+    properties: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
+    key: str | None = None,
+) -> Event:
+    """Record one event of ``customer`` (a registered host object, a Profile or a customer_id).
+
+    With ``key``, tracking the same key again records nothing new and returns
+    the event recorded first.
+    """
+    if not event_type:
+        raise ValueError("track(): 'event_type' must be a non-empty string.")
+    if properties is not None and not isinstance(properties, dict):
+        raise ValueError(f"track(): 'properties' must be a dict, got {type(properties).__name__}.")
+    fields = {
+        "event_type": event_type,
+        "event_properties": properties or {},
+        "occurred_at": created_at or timezone.now(),
+    }
+    if isinstance(customer, Profile):
+        fields["profile_id"] = customer.pk
+    elif isinstance(customer, str):
+        fields["profile_id"] = profile_for_customer_id(customer)
+    else:
+        try:
+            fields["profile_id"] = profile_of_host_object(customer, customer)
+        except MappingError as error:
+            raise ValueError(f"track(): {error}") from error
+    if key is None:
+        event = Event.objects.create(**fields)
+    else:
+        event = Event.objects.get_or_create(dedupe_key=f"track:{key}", defaults=fields)[0]
+    request_flush()
+    return event
+
+
+def declare_event_types() -> None:
+    """Make sure an EventType row exists for each event type a source declares."""
+    declared = [
+        EventType(event_type=source.event_type, event_properties=list(source.event_properties))
+        for source in registry.all()
+        if isinstance(source, EventSource) and source.event_properties is not None
+    ]
+    if declared:
+        EventType.objects.bulk_create(declared, ignore_conflicts=True)
+
+
+# Many host objects at a time.
+
+
+def batches(iterable: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def mark_dirty(objects: models.QuerySet[Any] | Iterable[models.Model]) -> int:
+    """Record host objects (or mirror rows) as changed, for paths that skip signals.
+
+    ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()`` and raw SQL do
+    not send ``post_save``; call this afterwards, with a queryset or instances.
+    Works in chunks of 500 with a few queries each. Returns how many objects
+    were recorded.
+    """
+    if isinstance(objects, models.QuerySet):
+        groups: Iterable[tuple[type[models.Model], Iterable[models.Model]]] = [
+            (objects.model, objects.iterator(chunk_size=CHUNK_SIZE))
+        ]
+    else:
+        by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+        for obj in objects:
+            by_model[type(obj)].append(obj)
+        groups = by_model.items()
+    count = 0
+    for model, instances in groups:
+        for chunk in batches(instances, CHUNK_SIZE):
+            count += mark_chunk_dirty(model, chunk)
+    return count
+
+
+def mark_chunk_dirty(model: type[models.Model], chunk: Sequence[models.Model]) -> int:
+    if issubclass(model, SyncedObject):
+        model._default_manager.filter(pk__in=[row.pk for row in chunk]).update(**changed())
+        request_flush()
+        return len(chunk)
+    sources = registry.sources_for(model)
+    if not sources:
+        raise ValueError(
+            f"{model._meta.label} is neither registered as an Octy source nor a mirror."
+        )
+    for source in sources:
+        if isinstance(source, EventSource):
+            record_events(source, chunk)
+        elif isinstance(source, ObjectSource):
+            upsert_many(source, chunk)
+    return len(chunk)
+
+
+def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None:
+    """:func:`upsert` for many host objects of one model, in a few queries."""
+    mapped: dict[str, tuple[models.Model, dict[str, Any]]] = {}
+    for obj in objs:
+        try:
+            if source.should_sync(obj):
+                mapped[str(obj.pk)] = (obj, source.map(obj))
+            else:
+                record_delete(source, obj)
+        except MappingError as error:
+            record_mapping_error(source, obj, error)
+    if not mapped:
+        return
+    mirror = source.mirror
+    manager = mirror._default_manager
+    content_type = ContentType.objects.get_for_model(source.model)
+    existing = dict(
+        manager.filter(source_type=content_type, source_id__in=mapped).values_list(
+            "source_id", "pk"
+        )
+    )
+    updated = []
+    for key in mapped.keys() & existing.keys():
+        row = mirror(**mapped[key][1])
+        row.pk = existing[key]
+        updated.append(row)
+    if updated:
+        write_rows(updated, source.fields)
+        manager.filter(pk__in=[row.pk for row in updated]).update(**changed())
+    new = {key: value for key, value in mapped.items() if key not in existing}
+    try:
+        with transaction.atomic():
+            manager.bulk_create(
+                [
+                    mirror(source_type=content_type, source_id=key, **v)
+                    for key, (_, v) in new.items()
+                ]
+            )
+    except IntegrityError:  # a natural key is taken: sort it out object by object
+        for obj, values in new.values():
+            upsert(source, obj, values)
+    request_flush()

@@ -1,0 +1,331 @@
+"""Sources: how a host project's own models become Octy objects.
+
+A source maps one host model to one kind of Octy object. Subclass
+:class:`ProfileSource`, :class:`ItemSource` or :class:`EventSource`, name the
+host fields declaratively (``<octy field>_field = "host_field"``) or override
+the method named after the Octy field, and register it in your app's
+``octy.py``::
+
+    from django_octy import sources
+
+    @sources.register(Customer)
+    class CustomerSource(sources.ProfileSource):
+        customer_id_field = "pk"
+        profile_data_fields = ["first_name", "city"]
+
+See ``docs/sources.md``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, ClassVar, Generic, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from ..models import Entity, Event, Item, Profile, SyncedObject
+from .registry import AlreadyRegistered, NotRegistered, registry
+
+__all__ = [
+    "AlreadyRegistered",
+    "EventData",
+    "EventSource",
+    "ItemSource",
+    "MappedEvent",
+    "MappingError",
+    "NotRegistered",
+    "ObjectSource",
+    "ProfileSource",
+    "Source",
+    "describe",
+    "register",
+    "to_minor_units",
+    "unregister",
+]
+
+H = TypeVar("H", bound=models.Model)
+
+
+def describe(obj: models.Model) -> str:
+    """How error messages name a host object: ``shop.Customer pk=42``."""
+    return f"{obj._meta.label} pk={obj.pk}"
+
+
+class MappingError(Exception):
+    """A source could not map a host object: names the object and the Octy field."""
+
+    def __init__(self, obj: models.Model, field_name: str, problem: str) -> None:
+        self.object_label = describe(obj)
+        self.field_name = field_name
+        self.problem = problem
+        super().__init__(f"{self.object_label}: field {field_name!r}: {problem}")
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(str(message) for message in error.messages)
+    return f"{type(error).__name__}: {error}"
+
+
+def clean_value(mirror: type[SyncedObject], obj: models.Model, field_name: str, value: Any) -> Any:
+    """``value`` as the mirror column ``field_name`` stores it, or a :class:`MappingError`."""
+    try:
+        return mirror._meta.get_field(field_name).clean(value, None)  # type: ignore[union-attr]
+    except ValidationError as error:
+        raise MappingError(obj, field_name, _problem(error)) from error
+
+
+def call_mapping(obj: models.Model, field_name: str, method: Callable[[], Any]) -> Any:
+    """Run one mapping method; whatever it raises becomes a :class:`MappingError`."""
+    try:
+        return method()
+    except MappingError:
+        raise
+    except Exception as error:
+        raise MappingError(obj, field_name, _problem(error)) from error
+
+
+def read(obj: models.Model, path: str) -> Any:
+    """The value at ``path``: ``"pk"``, ``"city"``, ``"customer__email"``, ``"get_full_name"``.
+
+    A method is called; a ``None`` on the way is the value.
+    """
+    value: Any = obj
+    for part in path.split("__"):
+        value = getattr(value, part)
+        if value is None:
+            return None
+    return value() if inspect.ismethod(value) else value
+
+
+def read_json(obj: models.Model, paths: Sequence[str]) -> dict[str, Any]:
+    """``{path: value}`` for the paths, made JSON-ready (dates and decimals as strings)."""
+    values = {path: read(obj, path) for path in paths}
+    loaded: dict[str, Any] = json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+    return loaded
+
+
+def to_minor_units(amount: Any, exponent: int = 2) -> int:
+    """``Decimal("19.99")`` → ``1999``: an amount in the currency's smallest unit."""
+    try:
+        scaled = Decimal(str(amount)).scaleb(exponent)
+        return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except (InvalidOperation, ValueError) as error:
+        raise ValueError(f"{amount!r} is not an amount") from error
+
+
+class Source(Generic[H]):
+    """Maps instances of one host model to Octy objects of one entity.
+
+    ``m2m_fields`` names many-to-many fields of the host model whose changes
+    re-sync the object.
+    """
+
+    entity: ClassVar[Entity]
+    mirror: ClassVar[type[SyncedObject]]
+    m2m_fields: ClassVar[Sequence[str]] = ()
+
+    def __init__(self, model: type[H]) -> None:
+        self.model = model
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} for {self.model._meta.label}>"
+
+
+class ObjectSource(Source[H]):
+    """A source whose every host object is one mirror row (a profile, an item).
+
+    Each name in ``fields`` is a mirror column and a method of the source that
+    returns its value for a host object.
+    """
+
+    natural_key: ClassVar[str]
+    fields: ClassVar[tuple[str, ...]]
+
+    def should_sync(self, obj: H) -> bool:
+        """Whether ``obj`` belongs in Octy; ``False`` removes it from Octy (or never sends it)."""
+        return True
+
+    def map(self, obj: H) -> dict[str, Any]:
+        """The mirror columns for ``obj``, checked; raises :class:`MappingError`."""
+        values = {}
+        for name in self.fields:
+            method = getattr(self, name)
+            value = call_mapping(obj, name, lambda method=method: method(obj))  # type: ignore[misc]
+            values[name] = clean_value(self.mirror, obj, name, value)
+        return values
+
+
+class ProfileSource(ObjectSource[H]):
+    """A host model whose instances are Octy customer profiles."""
+
+    entity = Entity.PROFILE
+    mirror = Profile
+    natural_key = "customer_id"
+    fields = ("customer_id", "profile_data", "platform_info", "has_charged")
+
+    customer_id_field: ClassVar[str] = "pk"
+    profile_data_fields: ClassVar[Sequence[str]] = ()
+    platform_info_fields: ClassVar[Sequence[str]] = ()
+    has_charged_field: ClassVar[str | None] = None
+
+    def customer_id(self, obj: H) -> str:
+        return str(read(obj, self.customer_id_field))
+
+    def profile_data(self, obj: H) -> dict[str, Any]:
+        return read_json(obj, self.profile_data_fields)
+
+    def platform_info(self, obj: H) -> dict[str, Any]:
+        return read_json(obj, self.platform_info_fields)
+
+    def has_charged(self, obj: H) -> bool:
+        return bool(read(obj, self.has_charged_field)) if self.has_charged_field else False
+
+
+class ItemSource(ObjectSource[H]):
+    """A host model whose instances are Octy catalogue items.
+
+    ``item_price_field`` names a decimal amount, sent in minor units
+    (``price_exponent`` digits: 19.99 → 1999).
+    """
+
+    entity = Entity.ITEM
+    mirror = Item
+    natural_key = "item_id"
+    fields = ("item_id", "item_category", "item_name", "item_description", "item_price")
+
+    item_id_field: ClassVar[str] = "pk"
+    item_category_field: ClassVar[str | None] = None
+    item_name_field: ClassVar[str | None] = None
+    item_description_field: ClassVar[str | None] = None
+    item_price_field: ClassVar[str | None] = None
+    price_exponent: ClassVar[int] = 2
+
+    def _text(self, obj: H, path: str | None) -> str:
+        value = read(obj, path) if path else None
+        return "" if value is None else str(value)
+
+    def item_id(self, obj: H) -> str:
+        return self._text(obj, self.item_id_field)
+
+    def item_category(self, obj: H) -> str:
+        return self._text(obj, self.item_category_field)
+
+    def item_name(self, obj: H) -> str:
+        return self._text(obj, self.item_name_field)
+
+    def item_description(self, obj: H) -> str:
+        return self._text(obj, self.item_description_field)
+
+    def item_price(self, obj: H) -> int:
+        if not self.item_price_field:
+            return 0
+        return to_minor_units(read(obj, self.item_price_field), self.price_exponent)
+
+
+@dataclass(frozen=True)
+class EventData:
+    """One event a host object records.
+
+    ``customer`` is an instance of a model registered with a
+    :class:`ProfileSource`, a :class:`~django_octy.models.Profile`, or a
+    ``customer_id``. ``key`` tells events of one object apart for
+    de-duplication (default: their position in :meth:`EventSource.events`).
+    """
+
+    customer: models.Model | str
+    properties: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    event_type: str | None = None
+    key: str | None = None
+
+
+class EventSource(Source[H]):
+    """A host model whose instances record customer events (append-only).
+
+    An object records its events when :meth:`should_record` says so; saving it
+    again never records them twice. Setting ``event_properties`` declares the
+    event type in the project, so that the flush creates it in Octy first.
+    """
+
+    entity = Entity.EVENT
+    mirror = Event
+
+    event_type: ClassVar[str]
+    event_properties: ClassVar[Sequence[str] | None] = None
+    customer_field: ClassVar[str] = "customer"
+    properties_fields: ClassVar[Sequence[str]] = ()
+    created_at_field: ClassVar[str | None] = None
+
+    def should_record(self, obj: H) -> bool:
+        return True
+
+    def events(self, obj: H) -> Iterable[EventData]:
+        created_at = read(obj, self.created_at_field) if self.created_at_field else None
+        return [
+            EventData(
+                customer=read(obj, self.customer_field),
+                properties=read_json(obj, self.properties_fields),
+                created_at=created_at,
+            )
+        ]
+
+    def map_events(self, obj: H) -> list[MappedEvent]:
+        """The events ``obj`` records, checked; raises :class:`MappingError`."""
+        if not call_mapping(obj, "should_record", lambda: self.should_record(obj)):
+            return []
+        events = call_mapping(obj, "events", lambda: list(self.events(obj)))
+        prefix = f"{obj._meta.label_lower}:{obj.pk}"
+        return [
+            MappedEvent(
+                customer=data.customer,
+                event_type=clean_value(
+                    Event, obj, "event_type", data.event_type or self.event_type
+                ),
+                event_properties=clean_value(Event, obj, "event_properties", data.properties),
+                occurred_at=clean_value(
+                    Event, obj, "occurred_at", data.created_at or timezone.now()
+                ),
+                dedupe_key=clean_value(
+                    Event, obj, "dedupe_key", f"{prefix}:{data.key or position}"
+                ),
+            )
+            for position, data in enumerate(events)
+        ]
+
+
+@dataclass(frozen=True)
+class MappedEvent:
+    """An :class:`EventData` checked against the :class:`~django_octy.models.Event` columns."""
+
+    customer: models.Model | str
+    event_type: str
+    event_properties: dict[str, Any]
+    occurred_at: datetime
+    dedupe_key: str
+
+
+S = TypeVar("S", bound=type[Source[Any]])
+
+
+def register(model: type[models.Model]) -> Callable[[S], S]:
+    """Class decorator: ``@sources.register(Customer)`` over a source class."""
+
+    def decorator(source_class: S) -> S:
+        registry.register(model, source_class(model))
+        return source_class
+
+    return decorator
+
+
+def unregister(model: type[models.Model], source_class: type[Source[Any]] | None = None) -> None:
+    """Stop mirroring ``model`` (only through ``source_class``, when given)."""
+    registry.unregister(model, source_class)

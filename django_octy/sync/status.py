@@ -1,0 +1,131 @@
+"""The state of the sync at a glance: what the dashboard and ``octy_status`` show.
+
+Every figure is one aggregate query per mirror table (a ``GROUP BY state``, a
+``MIN`` over the outstanding rows' partial index) or a query over the last
+day's push log, so the page stays cheap however many rows are synced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
+
+from ..models import MODEL_NAMES, Entity, PushLog, SyncAlarm, SyncError, SyncState
+from .pending import outstanding
+from .resync import MIRRORS
+
+
+@dataclass
+class EntityStatus:
+    """Row counts of one entity by sync state, and its oldest outstanding change."""
+
+    entity: str
+    label: str
+    model_name: str
+    counts: dict[str, int]
+    oldest_pending: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class Activity:
+    """Pushes over a recent window, from the push log and the error log."""
+
+    hours: int
+    requests: int = 0
+    failed_requests: int = 0
+    sent: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    errors: int = 0
+
+
+@dataclass
+class Status:
+    entities: list[EntityStatus] = field(default_factory=list)
+    activity: Activity = field(default_factory=lambda: Activity(24))
+    last_alarm: SyncAlarm | None = None
+    last_errors: list[SyncError] = field(default_factory=list)
+
+    @property
+    def oldest_pending(self) -> datetime | None:
+        return min((e.oldest_pending for e in self.entities if e.oldest_pending), default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        alarm = self.last_alarm
+        return {
+            "entities": {
+                e.entity: {**e.counts, "total": e.total, "oldest_pending": _iso(e.oldest_pending)}
+                for e in self.entities
+            },
+            "oldest_pending": _iso(self.oldest_pending),
+            "activity": asdict(self.activity),
+            "last_alarm": None
+            if alarm is None
+            else {
+                "kind": alarm.kind,
+                "message": alarm.message,
+                "open": alarm.is_open,
+                "occurrences": alarm.occurrences,
+                "created_at": _iso(alarm.created_at),
+                "last_seen_at": _iso(alarm.last_seen_at),
+            },
+            "last_errors": [
+                {
+                    "entity": error.entity,
+                    "identifier": error.identifier,
+                    "operation": error.operation,
+                    "http_status": error.http_status,
+                    "reason": error.reason,
+                    "created_at": _iso(error.created_at),
+                }
+                for error in self.last_errors
+            ],
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def entity_status(entity: Entity) -> EntityStatus:
+    model = MIRRORS[entity]
+    by_state = dict(model._default_manager.order_by().values_list("state").annotate(n=Count("pk")))
+    oldest = outstanding(model).aggregate(at=Min("updated_at"))["at"]
+    return EntityStatus(
+        entity=str(entity),
+        label=entity.label,
+        model_name=MODEL_NAMES[entity].lower(),
+        counts={state: by_state.get(state, 0) for state in SyncState.values},
+        oldest_pending=oldest,
+    )
+
+
+def recent_activity(hours: int = 24) -> Activity:
+    since = timezone.now() - timedelta(hours=hours)
+    totals = PushLog.objects.filter(created_at__gte=since).aggregate(
+        requests=Count("pk"),
+        failed_requests=Count("pk", filter=~Q(error="")),
+        sent=Sum("sent", default=0),
+        succeeded=Sum("succeeded", default=0),
+        failed=Sum("failed", default=0),
+    )
+    errors = SyncError.objects.filter(created_at__gte=since).count()
+    return Activity(hours=hours, errors=errors, **totals)
+
+
+def status(last_errors: int = 5) -> Status:
+    """Everything at once: per-entity counts, the last day's pushes, the last alarm and errors."""
+    return Status(
+        entities=[entity_status(entity) for entity in Entity],
+        activity=recent_activity(),
+        last_alarm=SyncAlarm.objects.order_by("-last_seen_at", "-id").first(),
+        last_errors=list(SyncError.objects.order_by("-created_at", "-id")[:last_errors]),
+    )

@@ -1,0 +1,80 @@
+"""Celery tasks: ``flush`` drains the pending rows, ``sweep`` wakes it periodically.
+
+Both are idempotent and take no arguments but entity names: the database is the
+queue, a task only says "look now". Add the sweep to Celery beat::
+
+    from django_octy.tasks import BEAT_SCHEDULE
+    app.conf.beat_schedule = {**app.conf.beat_schedule, **BEAT_SCHEDULE}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from .conf import settings
+from .readback.pulling import pull as pull_entity
+from .sync.flush import flush_all
+from .sync.pending import has_due_rows, seconds_until_due
+from .sync.scheduling import schedule_flush, send_flush
+
+FOLLOW_UP_HORIZON = 300.0
+"""A flush schedules the next one itself when rows in backoff are due within this many
+seconds; later ones are left to the sweep."""
+
+SWEEP_INTERVAL = 60.0
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "django-octy-sweep": {"task": "django_octy.tasks.sweep", "schedule": SWEEP_INTERVAL},
+}
+"""A ready Celery beat entry: sweep every minute."""
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def flush(entities: list[str] | None = None) -> dict[str, Any]:
+    """Push every due row (of ``entities``, default all) to Octy."""
+    summary = flush_all(entities)
+    if not (summary.stopped or summary.disabled):
+        wait = seconds_until_due()
+        if wait is not None and wait <= FOLLOW_UP_HORIZON:
+            schedule_flush(delay=max(wait, float(settings.FLUSH_DELAY)))
+    return summary.as_dict()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep() -> bool:
+    """Send a flush when rows are due: catches changes whose flush was never sent."""
+    if not settings.SYNC_ENABLED or not has_due_rows():
+        return False
+    send_flush()
+    return True
+
+
+# Read-back: what Octy computes, pulled into the mirror.
+
+PULL_INTERVAL = 3600.0
+"""Seconds between scheduled pulls of the profiles' churn, RFM scores and segments."""
+
+BEAT_SCHEDULE["django-octy-pull-insights"] = {
+    "task": "django_octy.tasks.pull",
+    "schedule": PULL_INTERVAL,
+    "args": ("profile",),
+}
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), max_retries=3)
+def pull(entity: str, ids: list[int] | None = None) -> dict[str, Any]:
+    """Fetch ``entity`` from Octy into the mirror (``ids``: mirror-row primary keys; all if None).
+
+    Pulling profiles reads back their churn probability, RFM score and
+    segments, and records Octy's identity merges.
+    """
+    return pull_entity(entity, ids).as_dict()

@@ -1,0 +1,118 @@
+"""The dashboard: counts, queue age, the last day, alarms, keys, settings; no network, no secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from django_octy.keycheck import check_keys
+from django_octy.models import AlarmKind, Item, Profile, PushLog, SyncError, SyncState
+from django_octy.sync.alarms import raise_alarm
+from django_octy.testing import FakeOcty
+
+from .conftest import SECRET, assert_no_secret, staff_with
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "admin:django_octy_dashboard"
+
+
+@pytest.fixture
+def activity() -> None:
+    Profile.objects.bulk_create(
+        [Profile(customer_id=f"s{n}", state=SyncState.SYNCED) for n in range(4)]
+        + [Profile(customer_id="f1", state=SyncState.FAILED)]
+        + [Profile(customer_id=f"p{n}") for n in range(2)]
+    )
+    Profile.objects.filter(state=SyncState.PENDING).update(
+        updated_at=timezone.now() - timedelta(hours=2)
+    )
+    Item.objects.create(item_id="tent", item_category="camp", item_name="Tent")
+    PushLog.objects.create(
+        entity="profile", operation="create", sent=5, succeeded=4, failed=1, duration=1
+    )
+    old = PushLog.objects.create(entity="profile", operation="create", sent=9, duration=1)
+    PushLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    SyncError.objects.create(entity="profile", identifier="f1", operation="create")
+
+
+def cells(page: str, entity: str) -> list[str]:
+    row = page.split(f'<tr data-entity="{entity}">', 1)[1].split("</tr>", 1)[0]
+    return [
+        cell.split(">", 1)[1].split("<", 1)[0] for cell in row.split('<td class="octy-number"')[1:]
+    ]
+
+
+def test_counts_per_entity_and_state(superuser_client: Client, activity: None) -> None:
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    # Pending, Synced, Failed, Delete pending, Deleted, Total
+    assert cells(page, "profile") == ["2", "4", "1", "0", "0", "7"]
+    assert cells(page, "item") == ["1", "0", "0", "0", "0", "1"]
+    assert "2\xa0hours ago" in page
+
+
+def test_last_day_of_pushes_and_errors(superuser_client: Client, activity: None) -> None:
+    response = superuser_client.get(reverse(DASHBOARD))
+    activity_now = response.context["status"].activity
+    assert (activity_now.requests, activity_now.sent, activity_now.succeeded) == (1, 5, 4)
+    assert (activity_now.failed, activity_now.errors) == (1, 1)
+
+
+def test_last_alarm(superuser_client: Client) -> None:
+    raise_alarm(AlarmKind.AUTH, "Octy refused the keys (HTTP 401)")
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+    assert "Octy refused the keys (HTTP 401)" in page
+    assert '<span class="octy-state octy-state-failed">Open</span>' in page
+
+
+def test_keys_come_from_the_last_check_never_from_a_request(
+    superuser_client: Client, octy_settings: FakeOcty
+) -> None:
+    check_keys()
+    octy_settings.request_log.clear()
+
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    assert "Octy accepted the keys." in page
+    assert '<span class="octy-state octy-state-synced">Valid</span>' in page
+    assert octy_settings.request_log == []
+
+
+def test_refused_keys_are_shown(
+    superuser_client: Client, octy_settings: FakeOcty, settings: Any
+) -> None:
+    settings.OCTY = {**settings.OCTY, "SECRET_KEY": "sk_wrong"}
+    check_keys()
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+    assert '<span class="octy-state octy-state-failed">Refused</span>' in page
+    assert "sk_wrong" not in page
+
+
+def test_without_a_check_one_is_scheduled_once(
+    superuser_client: Client, published: list[dict[str, Any]]
+) -> None:
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+    superuser_client.get(reverse(DASHBOARD))
+
+    assert "A check has been scheduled" in page
+    assert [task["task"] for task in published] == ["django_octy.operator_tasks.check_keys"]
+
+
+def test_effective_settings_with_the_secret_masked(superuser_client: Client) -> None:
+    response = superuser_client.get(reverse(DASHBOARD))
+    page = response.content.decode()
+    assert "<code>BATCH_SIZE</code>" in page and "<code>pk_test</code>" in page
+    assert "<code>********</code>" in page
+    assert SECRET not in page
+    assert_no_secret(response)
+
+
+def test_needs_the_push_log_view_permission() -> None:
+    assert staff_with("view_profile").get(reverse(DASHBOARD)).status_code == 403
+    assert staff_with("view_pushlog").get(reverse(DASHBOARD)).status_code == 200

@@ -1,0 +1,54 @@
+"""Fixtures of the command tests: the fake Octy with fast settings, and a command runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from django_octy.testing import FakeOcty
+from tests.sync.conftest import octy, worker
+
+__all__ = ["octy", "worker"]
+
+
+@dataclass
+class Run:
+    """What one command run printed, and its exit code."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run(name: str, *args: str) -> Run:
+    """Run a command as ``manage.py`` does: a ``CommandError`` becomes its exit code."""
+    stdout, stderr = StringIO(), StringIO()
+    try:
+        call_command(name, *args, stdout=stdout, stderr=stderr)
+    except CommandError as error:
+        return Run(error.returncode, stdout.getvalue(), f"{stderr.getvalue()}{error}")
+    return Run(0, stdout.getvalue(), stderr.getvalue())
+
+
+def manage(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m django <args>`` in a new process, as from a shell."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    return subprocess.run(
+        [sys.executable, "-m", "django", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def requests_to(octy: FakeOcty, path: str) -> list[Any]:
+    return [entry for entry in octy.request_log if entry.path == path]

@@ -1,0 +1,144 @@
+"""System checks: stable ids for settings that cannot work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery import Celery
+from django.core.checks import run_checks
+from django.db import models
+
+from django_octy import checks
+from django_octy.models import AlarmKind, SyncAlarm
+from django_octy.sync.alarms import raise_alarm
+from django_octy.sync.registry import registry
+from django_octy.sync.sources import ProfileSource
+
+GOOD = {"PUBLIC_KEY": "pk_live_1", "SECRET_KEY": "sk_live_1", "BASE_URL": "https://api.octy.ai"}
+
+
+def ids(messages: list[Any]) -> list[str]:
+    return sorted(message.id for message in messages)
+
+
+@pytest.fixture
+def celery_app() -> Iterator[Celery]:
+    app = Celery("project", set_as_current=False)
+    app.set_current()
+    yield app
+    from tests.celery_app import app as tests_app
+
+    tests_app.set_current()
+
+
+def test_good_settings_pass(settings: Any, celery_app: Celery) -> None:
+    settings.OCTY = GOOD
+    assert run_checks(tags=["django_octy"]) == []
+
+
+def test_missing_keys(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OCTY_PUBLIC_KEY", raising=False)
+    monkeypatch.delenv("OCTY_SECRET_KEY", raising=False)
+    settings.OCTY = {"BASE_URL": "https://api.octy.ai"}
+    messages = checks.check_keys()
+    assert ids(messages) == ["django_octy.E001", "django_octy.E002"]
+    assert "sk_" not in " ".join(str(m) for m in messages)
+    settings.OCTY = {"BASE_URL": "https://api.octy.ai", "SYNC_ENABLED": False}
+    assert checks.check_keys() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "debug", "allow", "expected"),
+    [
+        ("http://api.octy.ai", False, False, ["django_octy.E003"]),
+        ("http://api.octy.ai", True, False, []),
+        ("http://127.0.0.1:9000", False, True, []),
+        ("https://api.octy.ai", False, False, []),
+    ],
+)
+def test_base_url_must_be_https_outside_debug(
+    settings: Any, url: str, debug: bool, allow: bool, expected: list[str]
+) -> None:
+    settings.DEBUG = debug
+    settings.OCTY = {**GOOD, "BASE_URL": url, "ALLOW_INSECURE_BASE_URL": allow}
+    assert ids(checks.check_base_url()) == expected
+
+
+@pytest.mark.parametrize("size", [0, 501, -3, "500", 2.5, True])
+def test_batch_size_outside_1_to_500(settings: Any, size: object) -> None:
+    settings.OCTY = {**GOOD, "BATCH_SIZE": size}
+    assert ids(checks.check_batch_size()) == ["django_octy.E004"]
+
+
+@pytest.mark.parametrize("size", [1, 500])
+def test_batch_size_bounds_are_fine(settings: Any, size: int) -> None:
+    settings.OCTY = {**GOOD, "BATCH_SIZE": size}
+    assert checks.check_batch_size() == []
+
+
+def test_source_for_a_model_that_is_not_installed() -> None:
+    class Ghost(models.Model):
+        class Meta:
+            app_label = "not_installed"
+
+    source = ProfileSource(Ghost)
+    registry.register(Ghost, source)
+    try:
+        messages = checks.check_sources()
+    finally:
+        registry.unregister(Ghost)
+    assert ids(messages) == ["django_octy.E005"]
+    assert "not_installed.Ghost" in messages[0].msg
+
+
+def test_registered_shop_sources_pass() -> None:
+    assert checks.check_sources() == []
+
+
+def test_no_celery_app(settings: Any) -> None:
+    fallback = Celery("default", set_as_current=False)
+    fallback.set_current()
+    try:
+        assert ids(checks.check_celery()) == ["django_octy.W001"]
+    finally:
+        from tests.celery_app import app
+
+        app.set_current()
+
+
+def test_queue_not_routed(settings: Any, celery_app: Celery) -> None:
+    from kombu import Queue
+
+    settings.OCTY = {**GOOD, "CELERY_QUEUE": "octy"}
+    celery_app.conf.task_queues = [Queue("default")]
+    assert ids(checks.check_celery()) == ["django_octy.W002"]
+    celery_app.conf.task_queues = [Queue("default"), Queue("octy")]
+    assert checks.check_celery() == []
+
+
+def test_queue_without_declared_queues_is_created_by_celery(
+    settings: Any, celery_app: Celery
+) -> None:
+    settings.OCTY = {**GOOD, "CELERY_QUEUE": "octy"}
+    assert checks.check_celery() == []
+    celery_app.conf.task_create_missing_queues = False
+    assert ids(checks.check_celery()) == ["django_octy.W002"]
+
+
+@pytest.mark.django_db
+def test_open_alarm_is_a_database_warning() -> None:
+    assert checks.check_alarms(databases=["default"]) == []
+    raise_alarm(AlarmKind.AUTH, "HTTP 401")
+    assert ids(checks.check_alarms(databases=["default"])) == ["django_octy.W003"]
+    assert checks.check_alarms() == []  # database checks run only when asked for
+
+
+@pytest.mark.django_db
+def test_database_check_is_silent_before_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SyncAlarm._meta, "db_table", "django_octy_not_migrated_yet")
+    raise_alarm_would_fail = SyncAlarm.objects.filter(resolved_at__isnull=True)
+    assert checks.check_alarms(databases=["default"]) == []
+    with pytest.raises(Exception, match="django_octy_not_migrated_yet"):
+        list(raise_alarm_would_fail)
