@@ -30,5 +30,10 @@ lint: $(STAMP)
 	$(BIN)/mypy django_octy
 	$(BIN)/python -m django makemigrations django_octy --check --dry-run --settings=tests.settings
 
+## The example shop, synced to a fake Octy by a Celery worker, served at http://127.0.0.1:8000.
+## DEMO_NO_SERVE=1 stops after the summary and fails unless everything reached Octy.
+demo: $(STAMP)
+	$(BIN)/python example_project/demo.py
+
 clean:
 	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,10 +1,8 @@
 """Celery tasks: ``flush`` drains the pending rows, ``sweep`` wakes it periodically.
 
 Both are idempotent and take no arguments but entity names: the database is the
-queue, a task only says "look now". Add the sweep to Celery beat::
-
-    from django_octy.tasks import BEAT_SCHEDULE
-    app.conf.beat_schedule = {**app.conf.beat_schedule, **BEAT_SCHEDULE}
+queue, a task only says "look now". Their beat entries are in
+:mod:`django_octy.schedule`.
 """
 
 from __future__ import annotations
@@ -23,13 +21,6 @@ from .sync.scheduling import schedule_flush, send_flush
 FOLLOW_UP_HORIZON = 300.0
 """A flush schedules the next one itself when rows in backoff are due within this many
 seconds; later ones are left to the sweep."""
-
-SWEEP_INTERVAL = 60.0
-
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "django-octy-sweep": {"task": "django_octy.tasks.sweep", "schedule": SWEEP_INTERVAL},
-}
-"""A ready Celery beat entry: sweep every minute."""
 
 
 @shared_task(
@@ -59,15 +50,6 @@ def sweep() -> bool:
 
 
 # Read-back: what Octy computes, pulled into the mirror.
-
-PULL_INTERVAL = 3600.0
-"""Seconds between scheduled pulls of the profiles' churn, RFM scores and segments."""
-
-BEAT_SCHEDULE["django-octy-pull-insights"] = {
-    "task": "django_octy.tasks.pull",
-    "schedule": PULL_INTERVAL,
-    "args": ("profile",),
-}
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), max_retries=3)

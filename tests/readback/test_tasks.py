@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from django_octy import tasks
 from django_octy.models import Profile
+from django_octy.schedule import BEAT_SCHEDULE
 from django_octy.testing import FakeOcty
 from tests.sync.conftest import wait_until
 
@@ -19,7 +20,7 @@ def churn_of(customer: Any) -> str:
 
 
 def test_the_beat_schedule_pulls_profile_insights() -> None:
-    entry = tasks.BEAT_SCHEDULE["django-octy-pull-insights"]
+    entry = BEAT_SCHEDULE["django-octy-pull-insights"]
     assert (entry["task"], entry["args"]) == ("django_octy.tasks.pull", ("profile",))
     assert tasks.pull.name == "django_octy.tasks.pull"
 

@@ -16,10 +16,11 @@ from celery.signals import task_prerun
 from django.db import transaction
 
 from django_octy.models import Profile, SyncState
+from django_octy.schedule import BEAT_SCHEDULE
 from django_octy.signals import pre_push
 from django_octy.sync.pending import outstanding
 from django_octy.sync.scheduling import reset_debounce, send_flush
-from django_octy.tasks import BEAT_SCHEDULE, sweep
+from django_octy.tasks import sweep
 from django_octy.testing import FakeOcty
 from tests.celery_app import app as celery_app
 from tests.shop.models import Customer
