@@ -34,6 +34,11 @@ class ReadOnlyAdmin(ModelAdminBase):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description="error")
+    def short_error(self, record: PushLog | WebhookDelivery) -> str:
+        """The start of the record's ``error`` text; the change page shows it whole."""
+        return short_text(record.error)
+
 
 @admin.register(SyncError)
 class SyncErrorAdmin(ReadOnlyAdmin):
@@ -99,10 +104,6 @@ class PushLogAdmin(ReadOnlyAdmin):
     list_filter = ("entity", "operation", "error_status", "created_at")
     ordering = ("-created_at", "-id")
 
-    @admin.display(description="error")
-    def short_error(self, log: PushLog) -> str:
-        return short_text(log.error)
-
     def get_urls(self) -> list[URLPattern]:
         dashboard = self.admin_site.admin_view(dashboard_view(self))
         return [path("dashboard/", dashboard, name="django_octy_dashboard"), *super().get_urls()]
@@ -122,7 +123,3 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("=event",)
     ordering = ("-received_at", "-id")
     date_hierarchy = "received_at"
-
-    @admin.display(description="error")
-    def short_error(self, delivery: WebhookDelivery) -> str:
-        return short_text(delivery.error)
