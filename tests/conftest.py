@@ -1,0 +1,3 @@
+"""Plugins of the whole suite: the secret watch reads everything the run produces."""
+
+pytest_plugins = ["tests.secrets_watch"]

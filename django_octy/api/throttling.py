@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from ..conf import settings
@@ -22,3 +23,17 @@ class VisitorRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": visitor_key(request)}
+
+
+class ReadRateThrottle(VisitorRateThrottle):
+    """At most ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["octy_reads"]`` reads per visitor.
+
+    A read the cache cannot answer calls Octy, whose rate limit the whole site shares.
+    """
+
+    scope = "octy_reads"
+    default_rate = "300/min"
+
+    def get_rate(self) -> str | None:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope, self.default_rate)
+        return None if rate is None else str(rate)

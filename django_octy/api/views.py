@@ -27,7 +27,7 @@ from .serializers import (
     RecommendationList,
     RecommendationsQuery,
 )
-from .throttling import VisitorRateThrottle
+from .throttling import ReadRateThrottle, VisitorRateThrottle
 from .visitors import visitor
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class RecommendationsView(GenericAPIView[Any]):
     serializer_class = RecommendationList
     query_serializer_class = RecommendationsQuery
     schema = QuerySchema()
+    throttle_classes = (ReadRateThrottle,)
 
     def get(self, request: Request) -> Response:
         query = RecommendationsQuery(data=request.query_params)
@@ -85,6 +86,7 @@ class ContentView(GenericAPIView[Any]):
     serializer_class = ContentAnswer
     query_serializer_class = ContentQuery
     schema = QuerySchema()
+    throttle_classes = (ReadRateThrottle,)
 
     def get(self, request: Request) -> Response:
         query = ContentQuery(data=request.query_params)

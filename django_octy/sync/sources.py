@@ -32,6 +32,7 @@ from django.db import models
 from django.utils import timezone
 
 from ..models import Entity, Event, Item, Profile, SyncedObject
+from . import payloads
 from .registry import AlreadyRegistered, NotRegistered, registry
 
 __all__ = [
@@ -56,7 +57,7 @@ H = TypeVar("H", bound=models.Model)
 
 def describe(obj: models.Model) -> str:
     """How error messages name a host object: ``shop.Customer pk=42``."""
-    return f"{obj._meta.label} pk={obj.pk}"
+    return payloads.printable(f"{obj._meta.label} pk={obj.pk}", limit=200)
 
 
 class MappingError(Exception):
@@ -65,8 +66,8 @@ class MappingError(Exception):
     def __init__(self, obj: models.Model, field_name: str, problem: str) -> None:
         self.object_label = describe(obj)
         self.field_name = field_name
-        self.problem = problem
-        super().__init__(f"{self.object_label}: field {field_name!r}: {problem}")
+        self.problem = payloads.printable(problem)
+        super().__init__(f"{self.object_label}: field {field_name!r}: {self.problem}")
 
 
 def _problem(error: Exception) -> str:
@@ -75,12 +76,31 @@ def _problem(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def clean_value(mirror: type[SyncedObject], obj: models.Model, field_name: str, value: Any) -> Any:
-    """``value`` as the mirror column ``field_name`` stores it, or a :class:`MappingError`."""
+def clean_value(
+    mirror: type[SyncedObject],
+    obj: models.Model,
+    field_name: str,
+    value: Any,
+    mapped_as: str | None = None,
+) -> Any:
+    """``value`` as the mirror column ``field_name`` stores it, or a :class:`MappingError`.
+
+    The error names ``mapped_as`` when the source calls the value something else.
+    """
+    column = mirror._meta.get_field(field_name)
+    assert isinstance(column, models.Field), f"{field_name} is not a column of {mirror}"
     try:
-        return mirror._meta.get_field(field_name).clean(value, None)  # type: ignore[union-attr]
+        return payloads.clean(column, value)
     except ValidationError as error:
-        raise MappingError(obj, field_name, _problem(error)) from error
+        raise MappingError(obj, mapped_as or field_name, _problem(error)) from error
+
+
+def check_size(obj: models.Model, values: dict[str, Any]) -> None:
+    """Raise a :class:`MappingError` naming the field that makes ``values`` too big to send."""
+    found = payloads.oversized(values)
+    if found is not None:
+        field_name, error = found
+        raise MappingError(obj, field_name, _problem(error))
 
 
 def call_mapping(obj: models.Model, field_name: str, method: Callable[[], Any]) -> Any:
@@ -161,6 +181,7 @@ class ObjectSource(Source[H]):
             method = getattr(self, name)
             value = call_mapping(obj, name, lambda method=method: method(obj))  # type: ignore[misc]
             values[name] = clean_value(self.mirror, obj, name, value)
+        check_size(obj, values)
         return values
 
 
@@ -230,6 +251,12 @@ class ItemSource(ObjectSource[H]):
             return 0
         return to_minor_units(read(obj, self.item_price_field), self.price_exponent)
 
+    def map(self, obj: H) -> dict[str, Any]:
+        values = super().map(obj)
+        if values["item_price"] < 0:
+            raise MappingError(obj, "item_price", "a price is zero or more (in minor units)")
+        return values
+
 
 @dataclass(frozen=True)
 class EventData:
@@ -283,23 +310,53 @@ class EventSource(Source[H]):
         if not call_mapping(obj, "should_record", lambda: self.should_record(obj)):
             return []
         events = call_mapping(obj, "events", lambda: list(self.events(obj)))
-        prefix = f"{obj._meta.label_lower}:{obj.pk}"
-        return [
-            MappedEvent(
-                customer=data.customer,
-                event_type=clean_value(
-                    Event, obj, "event_type", data.event_type or self.event_type
-                ),
-                event_properties=clean_value(Event, obj, "event_properties", data.properties),
-                occurred_at=clean_value(
-                    Event, obj, "occurred_at", data.created_at or timezone.now()
-                ),
-                dedupe_key=clean_value(
-                    Event, obj, "dedupe_key", f"{prefix}:{data.key or position}"
-                ),
-            )
-            for position, data in enumerate(events)
-        ]
+        return [self.map_event(obj, position, data) for position, data in enumerate(events)]
+
+    def map_event(self, obj: H, position: int, data: EventData) -> MappedEvent:
+        if not isinstance(data, EventData):
+            raise MappingError(obj, "events", f"must yield EventData, got {type(data).__name__}")
+        properties = clean_value(Event, obj, "event_properties", data.properties)
+        try:
+            payloads.check_event_properties(properties)
+        except ValidationError as error:
+            raise MappingError(obj, "event_properties", _problem(error)) from error
+        mapped = MappedEvent(
+            customer=checked_customer(obj, data.customer),
+            event_type=clean_value(
+                Event, obj, "event_type", first_given(data.event_type, self.event_type)
+            ),
+            event_properties=properties,
+            occurred_at=clean_value(
+                Event, obj, "occurred_at", data.created_at or timezone.now(), mapped_as="created_at"
+            ),
+            dedupe_key=clean_value(
+                Event,
+                obj,
+                "dedupe_key",
+                f"{obj._meta.label_lower}:{obj.pk}:{first_given(data.key, position)}",
+                mapped_as="key",
+            ),
+        )
+        check_size(obj, {"event_type": mapped.event_type, "event_properties": properties})
+        return mapped
+
+
+def first_given(value: Any, default: Any) -> Any:
+    """``value`` unless it is ``None``: an empty string is a value to check, not a default."""
+    return default if value is None else value
+
+
+def checked_customer(obj: models.Model, customer: Any) -> models.Model | str:
+    """An event's customer: a host object, a Profile, or a customer_id Octy takes."""
+    if isinstance(customer, models.Model):
+        return customer
+    if customer is None:
+        raise MappingError(obj, "customer", "the event has no customer")
+    if not isinstance(customer, str):
+        kind = type(customer).__name__
+        raise MappingError(obj, "customer", f"must be a host object or a customer_id, got {kind}")
+    customer_id: str = clean_value(Profile, obj, "customer_id", customer, mapped_as="customer")
+    return customer_id
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Reliability scenarios: long, fault-injecting, hostile-input and security runs (``-m reliability``)."""
