@@ -1,4 +1,4 @@
-"""Settings for benchmarks/resync_memory.py: the test settings, pointed at a fake Octy."""
+"""Settings for benchmarks/resync.py: the test settings, pointed at a fake Octy."""
 
 import os
 
@@ -10,4 +10,8 @@ OCTY = {
     "BASE_URL": os.environ["OCTY_BASE_URL"],
     "ALLOW_INSECURE_BASE_URL": True,
 }
+# The flushes a resync schedules go to an in-process broker, not to whatever broker
+# Celery's default app would reach on this machine.
 CELERY_BROKER_URL = "memory://"
+
+import tests.celery_app  # noqa: E402, F401 - configures Celery from the settings above

@@ -19,12 +19,16 @@ CLEARING = "_octy_m2m_clearing"
 
 
 def on_save(
-    sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool = False,
+    raw: bool = False,
+    **_: Any,
 ) -> None:
     if raw:  # loading fixtures
         return
     for source in registry.sources_for(sender):
-        record_save(source, instance)
+        record_save(source, instance, created)
 
 
 def on_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:

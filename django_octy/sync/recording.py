@@ -32,7 +32,7 @@ from .pending import changed
 from .registry import registry
 from .rows import write_rows
 from .scheduling import request_flush
-from .sources import EventSource, MappingError, ObjectSource, Source, describe
+from .sources import EventSource, MappedEvent, MappingError, ObjectSource, Source, describe
 
 logger = logging.getLogger(__name__)
 
@@ -146,13 +146,19 @@ def profile_for_customer_id(customer_id: str) -> int:
     return profile.pk
 
 
+def profile_source(model: type[models.Model]) -> ObjectSource[Any] | None:
+    """The source that makes ``model``'s instances profiles, if it has one."""
+    source = registry.source_for(model, Entity.PROFILE)
+    return source if isinstance(source, ObjectSource) else None
+
+
 def profile_of_host_object(customer: models.Model, owner: models.Model) -> int:
     """The profile row of a host object registered with a ProfileSource, made if needed.
 
     Errors name ``owner``, the object whose events need the profile.
     """
-    source = registry.source_for(type(customer), Entity.PROFILE)
-    if not isinstance(source, ObjectSource):
+    source = profile_source(type(customer))
+    if source is None:
         problem = f"{customer._meta.label} is not registered with a ProfileSource"
         raise MappingError(owner, "customer", problem)
     rows = Profile.objects.filter(**source_ref(customer)).values_list("pk", flat=True)
@@ -165,11 +171,33 @@ def profile_of_host_object(customer: models.Model, owner: models.Model) -> int:
     return profile_id
 
 
+CustomerKey = tuple[type[models.Model], Any]
+"""A host-object customer: its model and primary key."""
+
+
 class ProfileResolver:
     """Finds the profile row of each event's customer, once per customer."""
 
     def __init__(self) -> None:
-        self.known: dict[tuple[type[models.Model], Any], int] = {}
+        self.known: dict[CustomerKey, int] = {}
+
+    def prefetch(self, customers: Iterable[models.Model | str | None]) -> None:
+        """Look up the profile rows of many host-object customers, one query per model.
+
+        Customers without a row yet are left to :meth:`profile_id`, which makes them.
+        """
+        wanted: dict[type[models.Model], dict[str, CustomerKey]] = defaultdict(dict)
+        for customer in customers:
+            if not isinstance(customer, models.Model) or isinstance(customer, Profile):
+                continue
+            key = (type(customer), customer.pk)
+            if key not in self.known and profile_source(type(customer)) is not None:
+                wanted[type(customer)][str(customer.pk)] = key
+        for model, keys in wanted.items():
+            rows = Profile.objects.filter(
+                source_type=ContentType.objects.get_for_model(model), source_id__in=keys
+            ).values_list("source_id", "pk")
+            self.known.update({keys[str(source_id)]: pk for source_id, pk in rows})
 
     def profile_id(self, owner: models.Model, customer: models.Model | str | None) -> int:
         if isinstance(customer, Profile):
@@ -184,15 +212,29 @@ class ProfileResolver:
         return self.known[key]
 
 
-def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> None:
-    """Record the events of ``objs``; events recorded before are not recorded again."""
-    resolver = ProfileResolver()
-    events = []
+def mapped_events(
+    source: EventSource[Any], objs: Iterable[models.Model]
+) -> list[tuple[models.Model, list[MappedEvent]]]:
+    """The events of each object that maps; the others get a mapping error."""
+    mapped = []
     for obj in objs:
         try:
-            mapped = source.map_events(obj)
-            ref = source_ref(obj)
-            events += [
+            mapped.append((obj, source.map_events(obj)))
+        except MappingError as error:
+            record_mapping_error(source, obj, error)
+    return mapped
+
+
+def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> None:
+    """Record the events of ``objs``; events recorded before are not recorded again."""
+    mapped = mapped_events(source, objs)
+    resolver = ProfileResolver()
+    resolver.prefetch(event.customer for _, events in mapped for event in events)
+    rows = []
+    for obj, events in mapped:
+        ref = source_ref(obj)
+        try:
+            rows += [
                 Event(
                     profile_id=resolver.profile_id(obj, event.customer),
                     event_type=event.event_type,
@@ -201,12 +243,12 @@ def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> Non
                     dedupe_key=event.dedupe_key,
                     **ref,
                 )
-                for event in mapped
+                for event in events
             ]
         except MappingError as error:
             record_mapping_error(source, obj, error)
-    if events:
-        Event.objects.bulk_create(events, ignore_conflicts=True)
+    if rows:
+        Event.objects.bulk_create(rows, ignore_conflicts=True)
         request_flush()
 
 
@@ -337,8 +379,11 @@ def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None
         row.pk = existing[key]
         updated.append(row)
     if updated:
-        write_rows(updated, source.fields)
-        manager.filter(pk__in=[row.pk for row in updated]).update(**changed())
+        # One transaction, so that new values are never left without their pending mark
+        # (and SQLite commits once, not once per row).
+        with transaction.atomic():
+            write_rows(updated, source.fields)
+            manager.filter(pk__in=[row.pk for row in updated]).update(**changed())
     new = {key: value for key, value in mapped.items() if key not in existing}
     try:
         with transaction.atomic():

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -138,7 +139,23 @@ def repushable(entity: Entity, since: datetime | None, started: datetime) -> Que
 
 def host_objects(source: Source[Any]) -> QuerySet[Any]:
     objects: QuerySet[Any] = source.model._default_manager.order_by("pk")
-    return objects
+    relation = customer_relation(source)
+    return objects.select_related(relation) if relation else objects
+
+
+def customer_relation(source: Source[Any]) -> str | None:
+    """The foreign key an event source reads its customer through, if it names one.
+
+    Loading it with the host objects saves one query per event while staging.
+    """
+    if not isinstance(source, EventSource):
+        return None
+    try:
+        relation = source.model._meta.get_field(source.customer_field)
+    except FieldDoesNotExist:
+        return None
+    forward = relation.many_to_one or relation.one_to_one
+    return relation.name if relation.concrete and forward else None
 
 
 def plan(

@@ -1,1 +1,4 @@
-"""Reliability scenarios: long, fault-injecting, hostile-input and security runs (``-m reliability``)."""
+"""Reliability scenarios: long fault-injection, hostile-input and security runs.
+
+Select them with ``-m reliability``.
+"""

@@ -1,0 +1,307 @@
+"""What syncing costs a host's writes: django_octy installed and syncing vs not installed.
+
+For each database (SQLite, then PostgreSQL in a database named ``bench_save``,
+created fresh and dropped at the end), three worker processes share one fresh
+database, writing the test shop's ``Customer``:
+
+* ``plain``: django_octy left out of ``INSTALLED_APPS``;
+* ``shop``: django_octy installed and syncing through the shop's own
+  ``CustomerSource`` (tests/shop/octy.py), whose mapping runs two queries per
+  customer (its tags, and whether it has a paid order);
+* ``fields``: the same, through a source that only reads the customer's fields
+  (what django_octy itself adds to a save, without a mapping's own queries).
+
+Syncing means the save maps the customer into its mirror row and schedules a
+flush on commit, on an in-process Celery broker that no worker consumes. This
+process drives the workers in turns, round by round (the order flips every
+round), so that all see the same machine load; only one works at a time.
+
+Each timing covers a whole transaction (``transaction.atomic()``, commit and
+on-commit callbacks included):
+
+* ``save()`` of an existing customer (one field changed);
+* ``save()`` of a new customer;
+* ``bulk_create()`` of 1,000 customers, followed (when installed) by
+  ``django_octy.mark_dirty()`` of them, the documented way to record changes
+  that skip signals.
+
+Prints the median of each, per configuration, and the ratio of each syncing
+configuration to ``plain``.
+
+    .venv/bin/python benchmarks/save_overhead.py              # 20 rounds, both databases
+    .venv/bin/python benchmarks/save_overhead.py --rounds 3 --databases sqlite  # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+POSTGRES_NAME = "bench_save"
+TARGET = 1.5
+
+SAVES_PER_ROUND = 40
+BULK_PER_ROUND = 1
+BULK_ROWS = 1000
+CUSTOMERS = 200
+"""Existing customers each worker saves in turn."""
+
+OPERATIONS = {
+    "update": "save() of an existing row",
+    "insert": "save() of a new row",
+    "bulk": f"bulk_create({BULK_ROWS:,}) + mark_dirty",
+}
+CONFIGURATIONS = {
+    "plain": "django_octy not installed",
+    "shop": "syncing, the shop's CustomerSource",
+    "fields": "syncing, a fields-only source",
+}
+
+
+# The worker: one configuration on one database, timing a round at each request.
+
+
+class Workload:
+    """Timed writes of the shop's customers, each in a transaction of its own."""
+
+    def __init__(self, label: str, synced: bool) -> None:
+        from tests.shop.models import Customer
+
+        self.model = Customer
+        self.label = label
+        self.synced = synced
+        self.created = 0
+        self.customers = [self.new_customer() for _ in range(CUSTOMERS)]
+        for customer in self.customers:
+            customer.save()
+
+    def new_customer(self) -> Any:
+        self.created += 1
+        return self.model(email=f"{self.label}-{self.created}@example.com", first_name="Ann")
+
+    def update(self, number: int) -> float:
+        customer = self.customers[number % CUSTOMERS]
+        customer.city = f"city-{number}"
+        return timed(customer.save)
+
+    def insert(self) -> float:
+        return timed(self.new_customer().save)
+
+    def bulk(self) -> float:
+        rows = [self.new_customer() for _ in range(BULK_ROWS)]
+        return timed(lambda: self.bulk_create(rows))
+
+    def bulk_create(self, rows: list[Any]) -> None:
+        created = self.model.objects.bulk_create(rows)
+        if self.synced:
+            import django_octy
+
+            assert all(row.pk for row in created), "bulk_create() returned no primary keys"
+            django_octy.mark_dirty(created)
+
+    def round(self, number: int) -> dict[str, list[float]]:
+        saves = range(number * SAVES_PER_ROUND, (number + 1) * SAVES_PER_ROUND)
+        return {
+            "update": [self.update(n) for n in saves],
+            "insert": [self.insert() for _ in saves],
+            "bulk": [self.bulk() for _ in range(BULK_PER_ROUND)],
+        }
+
+
+def timed(write: Callable[[], object]) -> float:
+    from django.db import transaction
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        write()
+    return time.perf_counter() - started
+
+
+def register_fields_only_source() -> None:
+    """Map customers through their own fields only, in place of the shop's source."""
+    from django_octy import sources
+    from tests.shop.models import Customer
+
+    sources.unregister(Customer)
+
+    @sources.register(Customer)
+    class FieldsOnlyCustomerSource(sources.ProfileSource[Customer]):
+        customer_id_field = "pk"
+        profile_data_fields = ("first_name", "city")
+
+
+def serve(configuration: str) -> None:
+    """Answer each line on stdin ("round N") with that round's timings, as a JSON line."""
+    import django
+
+    django.setup()
+    if configuration == "fields":
+        register_fields_only_source()
+    workload = Workload(configuration, synced=configuration != "plain")
+    print("ready", flush=True)
+    for line in sys.stdin:
+        print(json.dumps(workload.round(int(line.split()[1]))), flush=True)
+
+
+# The driver.
+
+
+@dataclass
+class Worker:
+    configuration: str
+    process: subprocess.Popen[str]
+    timings: dict[str, list[float]]
+
+    def request(self, number: int) -> None:
+        stdin, stdout = pipes(self.process)
+        stdin.write(f"round {number}\n")
+        stdin.flush()
+        answer = stdout.readline()
+        if not answer:
+            raise SystemExit(f"The {CONFIGURATIONS[self.configuration]} worker died.")
+        for operation, values in json.loads(answer).items():
+            self.timings.setdefault(operation, []).extend(values)
+
+
+def pipes(process: subprocess.Popen[str]) -> tuple[IO[str], IO[str]]:
+    assert process.stdin is not None and process.stdout is not None
+    return process.stdin, process.stdout
+
+
+def environment(database_url: str, configuration: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.save_settings",
+        "DATABASE_URL": database_url,
+        "OCTY_INSTALLED": "0" if configuration == "plain" else "1",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def migrate(database_url: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--run-syncdb", "-v0"],
+        env=environment(database_url, "shop"),
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def start(database_url: str, configuration: str) -> Worker:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", configuration],
+        env=environment(database_url, configuration),
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if pipes(process)[1].readline().strip() != "ready":
+        raise SystemExit(f"The {CONFIGURATIONS[configuration]} worker did not start.")
+    return Worker(configuration, process, {})
+
+
+def stop(worker: Worker) -> None:
+    pipes(worker.process)[0].close()
+    worker.process.wait(timeout=60)
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{directory}/bench_save.sqlite3"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh ``bench_save`` database, dropped at the end."""
+    import psycopg
+
+    def execute(statement: str) -> None:
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+            connection.execute(statement)
+
+    execute(f"DROP DATABASE IF EXISTS {POSTGRES_NAME}")
+    execute(f"CREATE DATABASE {POSTGRES_NAME}")
+    try:
+        yield f"{POSTGRES_SERVER}/{POSTGRES_NAME}"
+    finally:
+        execute(f"DROP DATABASE IF EXISTS {POSTGRES_NAME} WITH (FORCE)")
+
+
+DATABASES = {"sqlite": sqlite_database, "postgresql": postgres_database}
+
+
+def compare(database: str, rounds: int) -> None:
+    """Drive both configurations on one fresh database, in turns, then print the medians."""
+    with DATABASES[database]() as url:
+        migrate(url)
+        workers = [start(url, configuration) for configuration in CONFIGURATIONS]
+        try:
+            for number in range(rounds):
+                turn = workers if number % 2 == 0 else workers[::-1]
+                for worker in turn:
+                    worker.request(number)
+        finally:
+            for worker in workers:
+                stop(worker)
+    report(database, workers)
+
+
+def report(database: str, workers: list[Worker]) -> None:
+    plain, *synced = workers
+    for operation, label in OPERATIONS.items():
+        before = statistics.median(plain.timings[operation])
+        for worker in synced:
+            after = statistics.median(worker.timings[operation])
+            ratio = after / before
+            print(
+                f"{database:<11} {label:<30} {worker.configuration:<7} "
+                f"{len(worker.timings[operation]):>5} {before * 1000:>10.3f} "
+                f"{after * 1000:>10.3f} {ratio:>7.2f}  {'met' if ratio <= TARGET else 'NOT met'}",
+                flush=True,
+            )
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--databases", nargs="+", choices=list(DATABASES), default=list(DATABASES))
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def main() -> None:
+    options = arguments()
+    if options.serve:
+        serve(options.serve)
+        return
+    print(
+        f"Median ms per transaction over {options.rounds} rounds of {SAVES_PER_ROUND} saves "
+        f"and {BULK_PER_ROUND} bulk write each; target ratio <= {TARGET}"
+    )
+    for configuration, meaning in CONFIGURATIONS.items():
+        print(f"  {configuration:<7} {meaning}")
+    print(
+        f"{'database':<11} {'operation':<30} {'config':<7} {'runs':>5} {'plain':>10} "
+        f"{'syncing':>10} {'ratio':>7}"
+    )
+    for database in options.databases:
+        compare(database, options.rounds)
+
+
+if __name__ == "__main__":
+    main()
