@@ -5,11 +5,15 @@ Retryable errors (``error.retryable``: transport failures, 429, 500, 502, 503,
 and full jitter; a ``Retry-After`` from Octy is a minimum wait. A
 ``Retry-After`` longer than :data:`MAX_RETRY_AFTER` is not slept through: the
 error is raised at once, with ``retry_after`` set, for the caller to schedule.
+
+A ``Retry-After`` also holds back every other request of the process to the
+same path (:class:`RetryAfterHolds`), whichever client or thread sends it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -52,6 +56,47 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterHolds:
+    """Per request target, the moment before which Octy asked not to be called again.
+
+    One instance (:data:`RETRY_AFTER_HOLDS`) is shared by every client and thread
+    of the process, so that a ``Retry-After`` answered to one flusher holds back
+    the others too. Thread-safe.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._until: dict[str, float] = {}
+
+    def hold(self, target: str, seconds: float) -> None:
+        """No request to ``target`` before ``seconds`` from now (a later hold wins)."""
+        until = self._clock() + seconds
+        with self._lock:
+            if until > self._until.get(target, 0.0):
+                self._until[target] = until
+
+    def remaining(self, target: str) -> float:
+        """Seconds until ``target`` may be called again (0: now)."""
+        with self._lock:
+            until = self._until.get(target)
+            if until is None:
+                return 0.0
+            left = until - self._clock()
+            if left <= 0:
+                del self._until[target]
+                return 0.0
+            return left
+
+    def clear(self) -> None:
+        """Forget every hold (for tests that reuse one account's URL and keys)."""
+        with self._lock:
+            self._until.clear()
+
+
+RETRY_AFTER_HOLDS = RetryAfterHolds()
 
 
 def _error(retry_state: RetryCallState) -> OctyError | None:

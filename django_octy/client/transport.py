@@ -2,8 +2,9 @@
 
 This is the only module that touches :mod:`requests`. It owns the pooled
 session (one per process: recreated after a fork), Basic authentication, the
-pacing of :class:`~.ratelimit.RateLimiter`, the retries of :mod:`.retrying`, the
-request log line, and the translation of every failure into :mod:`.errors`.
+pacing of :class:`~.ratelimit.RateLimiter`, the retries and ``Retry-After``
+holds of :mod:`.retrying`, the request log line, and the translation of every
+failure into :mod:`.errors`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ from .errors import (
     OctyTransportError,
 )
 from .ratelimit import RateLimiter
-from .retrying import call_with_retries, parse_retry_after
+from .retrying import (
+    MAX_RETRY_AFTER,
+    RETRY_AFTER_HOLDS,
+    call_with_retries,
+    parse_retry_after,
+)
 
 logger = logging.getLogger("django_octy.client")
 
@@ -239,6 +245,8 @@ class Transport:
         headers: dict[str, str],
         objects: int | None,
     ) -> OctyResponse:
+        target = self._hold_target(path)
+        self._wait_for_hold(method, path, target)
         process = self._per_process()
         if process.limiter is not None:
             process.limiter.acquire()
@@ -261,10 +269,34 @@ class Transport:
             status = response.status_code
             answer = read_response(response, method, path)
         except OctyError as error:
+            if error.retry_after is not None:
+                RETRY_AFTER_HOLDS.hold(target, error.retry_after)
             _log(method, path, status, objects, time.monotonic() - started, error)
             raise
         _log(method, path, status, objects, time.monotonic() - started, None)
         return answer
+
+    def _hold_target(self, path: str) -> str:
+        """What a ``Retry-After`` holds back: this path of this account."""
+        return f"{self._auth.username!r} {self.base_url}{path}"
+
+    def _wait_for_hold(self, method: str, path: str, target: str) -> None:
+        """Sleep out a ``Retry-After`` that Octy gave any client of this process for ``path``.
+
+        A hold longer than :data:`~.retrying.MAX_RETRY_AFTER` is not slept through:
+        the request is not sent and the error says how long to wait, as when Octy
+        itself answers with such a ``Retry-After``.
+        """
+        wait = RETRY_AFTER_HOLDS.remaining(target)
+        if wait > MAX_RETRY_AFTER:
+            raise OctyRateLimited(
+                "Octy asked for a pause before calling this path again",
+                method=method,
+                path=path,
+                retry_after=wait,
+            )
+        if wait > 0:
+            time.sleep(wait)
 
 
 def read_response(response: requests.Response, method: str, path: str) -> OctyResponse:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from django_octy.client import OctyClient
+from django_octy.client.retrying import RETRY_AFTER_HOLDS
 from django_octy.testing import FakeOcty
 
 from .evidence import EVIDENCE
@@ -27,6 +28,14 @@ def _collect_log_records(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.DEBUG)
     yield
     EVIDENCE.add_records(caplog.get_records("setup") + caplog.get_records("call"))
+
+
+@pytest.fixture(autouse=True)
+def _forget_retry_after_holds() -> Iterator[None]:
+    """Canned clients share one URL and keys: a Retry-After must not outlive its test."""
+    RETRY_AFTER_HOLDS.clear()
+    yield
+    RETRY_AFTER_HOLDS.clear()
 
 
 @pytest.fixture
