@@ -8,11 +8,11 @@ while its push was in flight stays pending with its new version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ..conf import settings
@@ -119,21 +119,50 @@ def apply(
     operations: Mapping[int, Operation],
     push_logs: Sequence[PushLog],
 ) -> Applied:
-    """Write the outcomes of ``claim``'s rows and release its lease."""
+    """Write the outcomes of ``claim``'s rows and release its lease.
+
+    A row lock is never awaited while others are held: a host transaction
+    that is changing several of these rows would deadlock with this one, and
+    the database may pick the host's as the victim. Where rows can be skipped,
+    the rows nobody holds are settled together, then each held one alone.
+    """
     settler = Settler(handler, timezone.now())
     sent = {row.pk: row for row in claim.rows}
-    manager = handler.model._default_manager
+    model = handler.model
+    skip_locked = connections[router.db_for_write(model)].features.has_select_for_update_skip_locked
+    settled = settle_locked(settler, claim, sent, outcomes, operations, sent, skip_locked)
+    PushLog.objects.bulk_create(push_logs)
+    held = sent.keys() - settled if skip_locked else set()
+    for pk in held:  # a host transaction has it: wait for that one row alone
+        settled |= settle_locked(settler, claim, sent, outcomes, operations, [pk], False)
+    return Applied(len(settled), settler.dead_letters, len(sent) - len(settled))
+
+
+def settle_locked(
+    settler: Settler,
+    claim: Claim[SyncedObject],
+    sent: Mapping[int, SyncedObject],
+    outcomes: Mapping[int, Outcome],
+    operations: Mapping[int, Operation],
+    pks: Iterable[int],
+    skip_locked: bool,
+) -> set[int]:
+    """Settle the rows of ``pks`` still leased under ``claim``; returns those settled."""
+    manager = settler.handler.model._default_manager
+    errors_before = len(settler.errors)
     with transaction.atomic():
-        still_ours = manager.select_for_update().filter(lease_token=claim.token)
-        current = still_ours.values_list("pk", "version", "state", "attempts")
+        still_ours = manager.select_for_update(skip_locked=skip_locked).filter(
+            pk__in=list(pks), lease_token=claim.token
+        )
         rows = []
-        for pk, version, state, attempts in current:
+        for pk, version, state, attempts in still_ours.values_list(
+            "pk", "version", "state", "attempts"
+        ):
             row = sent[pk]
             edited = version != row.version
             row.state, row.attempts = state, attempts
             settler.settle(row, outcomes.get(pk, Released()), operations[pk], edited)
             rows.append(row)
         write_rows(rows, WRITTEN)
-        SyncError.objects.bulk_create(settler.errors)
-        PushLog.objects.bulk_create(push_logs)
-    return Applied(len(rows), settler.dead_letters, len(sent) - len(rows))
+        SyncError.objects.bulk_create(settler.errors[errors_before:])
+    return {row.pk for row in rows}
