@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from ..client.batching import MAX_BATCH_SIZE
 from ..conf import settings
 from ..models import SyncedObject
 from .pending import due
@@ -29,6 +30,11 @@ M = TypeVar("M", bound=SyncedObject)
 class Claim(Generic[M]):
     token: uuid.UUID
     rows: list[M]
+
+
+def claim_limit() -> int:
+    """How many rows one claim takes: ``BATCH_SIZE``, within Octy's limit per request."""
+    return max(1, min(int(settings.BATCH_SIZE), MAX_BATCH_SIZE))
 
 
 def claim(

@@ -15,17 +15,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..client import OctyAuthError, OctyConfigurationError, OctyError
-from ..client.batching import MAX_BATCH_SIZE
 from ..conf import settings
 from ..connection import get_client
 from ..models import AlarmKind, Entity, Operation, PushLog, SyncedObject, SyncState
 from ..signals import post_push, pre_push, push_failed
 from .alarms import raise_alarm, resolve_alarms
 from .apply import apply
-from .claim import Claim, claim
+from .claim import Claim, claim, claim_limit
 from .handlers import Handler
 from .handlers.octy import HANDLERS
 from .outcomes import Outcome, Rejected, Released, Retry, Synced
+from .pending import due
 from .recording import declare_event_types
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,13 @@ def send_signal(signal: Any, handler: Handler, **kwargs: Any) -> None:
 
 
 class Drain:
-    """Pushes every due row of one entity, batch by batch, each row at most once."""
+    """Pushes the due rows of one entity, batch by batch, each row at most once.
+
+    It stops after the first batch that is not full: everything due at that
+    claim is pushed, and a change committed since has a flush of its own on its
+    way (each commit schedules one). Chasing such changes would push them a
+    few at a time, one request each, while they keep coming.
+    """
 
     def __init__(self, handler: Handler, summary: EntitySummary) -> None:
         self.handler = handler
@@ -123,12 +129,16 @@ class Drain:
         self.pushed = False
 
     def run(self) -> None:
-        limit = max(1, min(int(settings.BATCH_SIZE), MAX_BATCH_SIZE))
+        limit = claim_limit()
         after = 0
         model = self.handler.model
+        if not due(model).exists():  # a read first: on SQLite an empty claim takes the write lock
+            return
         while (claimed := claim(model, limit, after, self.handler.select_related)) is not None:
             after = claimed.rows[-1].pk
             self.push_claim(claimed)
+            if len(claimed.rows) < limit:
+                break
 
     def push_claim(self, claimed: Claim[SyncedObject]) -> None:
         operations = {row.pk: operation_for(row) for row in claimed.rows}
