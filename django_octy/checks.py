@@ -7,8 +7,8 @@ database are tagged ``database`` (Django runs them on ``migrate`` and with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.apps import AppConfig, apps
@@ -17,9 +17,11 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError, transaction
 
 from .client.batching import MAX_BATCH_SIZE
-from .conf import settings
+from .conf import octopus_settings, settings
 
 DOCS = "See docs/checks.md."
+
+T = TypeVar("T")
 
 
 def _error(id: str, msg: str, hint: str) -> Error:
@@ -153,6 +155,45 @@ def check_celery(
     return []
 
 
+@register("django_octy")
+def check_octopus(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E006-E008: an Octopus target that is switched on needs credentials and HTTPS."""
+    if not (octopus_settings.configured and settings.SYNC_ENABLED and octopus_settings.ENABLED):
+        return []
+    messages: list[CheckMessage] = []
+    session = all((octopus_settings.DATABASE, octopus_settings.UID, octopus_settings.PASSWORD))
+    if not (octopus_settings.TOKEN or session):
+        messages.append(
+            _error(
+                "E006",
+                "OCTOPUS has neither a TOKEN nor a DATABASE, UID and PASSWORD.",
+                "Set a personal access token, or the database and the user's credentials "
+                "(OCTOPUS_TOKEN, OCTOPUS_PASSWORD... in the environment).",
+            )
+        )
+    url = str(octopus_settings.BASE_URL)
+    secure = urlsplit(url).scheme == "https" or django_settings.DEBUG
+    if not (secure or octopus_settings.ALLOW_INSECURE):
+        messages.append(
+            _error(
+                "E007",
+                f'OCTOPUS["BASE_URL"] is not an HTTPS URL ({url!r}) and DEBUG is off.',
+                'Use https://; for a local test server, set OCTOPUS["ALLOW_INSECURE"] = True.',
+            )
+        )
+    if octopus_settings.METHOD_STYLE not in ("current", "entity"):
+        messages.append(
+            _error(
+                "E008",
+                f'OCTOPUS["METHOD_STYLE"] is {octopus_settings.METHOD_STYLE!r}.',
+                'Use "current" (Create, Read...) or "entity" (AbEntryCreate, AbEntryRead...).',
+            )
+        )
+    return messages
+
+
 @register(Tags.database)
 def check_alarms(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -160,14 +201,7 @@ def check_alarms(
     """W003: an open alarm (Octy refused the keys...) stops every push until resolved."""
     from .models import SyncAlarm
 
-    databases = kwargs.get("databases") or []
-    if "default" not in databases:
-        return []
-    try:
-        with transaction.atomic():
-            alarm = SyncAlarm.objects.filter(resolved_at__isnull=True).first()
-    except DatabaseError:  # the tables do not exist before the first migrate
-        return []
+    alarm = read_database(SyncAlarm.objects.filter(resolved_at__isnull=True).first, **kwargs)
     if alarm is None:
         return []
     return [
@@ -176,5 +210,39 @@ def check_alarms(
             f"Syncing to Octy is stopped: {alarm}",
             "Fix the cause (octy_check says what Octy answers); the next push that "
             "goes through resolves the alarm.",
+        )
+    ]
+
+
+def read_database(query: Callable[[], T], **kwargs: Any) -> T | None:
+    """``query()`` for a database check: ``None`` unless asked for the default database, or
+    before the first migrate (when the tables do not exist)."""
+    if "default" not in (kwargs.get("databases") or []):
+        return None
+    try:
+        with transaction.atomic():
+            return query()
+    except DatabaseError:
+        return None
+
+
+@register(Tags.database)
+def check_waiting_entries(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W004: Octopus entries wait to be pushed, but no Octopus is configured."""
+    from .models import OUTSTANDING_STATES, OctopusEntry
+
+    if octopus_settings.configured:
+        return []
+    waiting = OctopusEntry.objects.filter(state__in=OUTSTANDING_STATES).exists
+    if not read_database(waiting, **kwargs):
+        return []
+    return [
+        _warning(
+            "W004",
+            'Octopus entries are waiting to be pushed, but OCTOPUS["BASE_URL"] is not set.',
+            "Configure the OCTOPUS settings (docs/octopus.md), or unregister the "
+            "OctopusEntrySources whose entries should not go to a CRM.",
         )
     ]

@@ -1,9 +1,11 @@
-"""The ``OCTY`` settings namespace, read lazily at call time.
+"""The ``OCTY`` and ``OCTOPUS`` settings namespaces, read lazily at call time.
 
 Every key has a default here; ``settings.OCTY`` (a dict) overrides them, and the
 keys and base URL may also come from the environment (``OCTY_PUBLIC_KEY``,
-``OCTY_SECRET_KEY``, ``OCTY_BASE_URL``). Reading happens on each attribute
-access so that ``override_settings`` works in tests.
+``OCTY_SECRET_KEY``, ``OCTY_BASE_URL``). ``settings.OCTOPUS`` configures the
+Octopus (Maximizer CRM) target the same way, with ``OCTOPUS_*`` environment
+variables. Reading happens on each attribute access so that
+``override_settings`` works in tests.
 """
 
 from __future__ import annotations
@@ -44,29 +46,91 @@ ENVIRONMENT_KEYS = {
 }
 
 
-class OctySettings:
-    """Attribute access to the effective ``OCTY`` settings."""
+OCTOPUS_DEFAULTS: dict[str, Any] = {
+    "BASE_URL": "",
+    "TOKEN": "",
+    "DATABASE": "",
+    "UID": "",
+    "PASSWORD": "",
+    "VENDOR_ID": "",
+    "APP_KEY": "",
+    "METHOD_STYLE": "current",
+    "TIMEOUT": 10.0,
+    "MAX_RETRIES": 5,
+    "ALLOW_INSECURE": False,
+    "ENABLED": True,
+    "BATCH_SIZE": 100,
+}
+
+OCTOPUS_ENVIRONMENT_KEYS = {
+    name: f"OCTOPUS_{name}"
+    for name in ("BASE_URL", "TOKEN", "DATABASE", "UID", "PASSWORD", "VENDOR_ID", "APP_KEY")
+}
+
+
+class Namespace:
+    """Attribute access to the effective settings of one namespace (``OCTY``, ``OCTOPUS``)."""
+
+    def __init__(
+        self,
+        name: str,
+        defaults: dict[str, Any],
+        environment: dict[str, str],
+        secrets: tuple[str, ...],
+    ) -> None:
+        self.name = name
+        self.defaults = defaults
+        self.environment = environment
+        self.secrets = secrets
 
     def user_settings(self) -> dict[str, Any]:
-        return dict(getattr(django_settings, "OCTY", {}) or {})
+        return dict(getattr(django_settings, self.name, {}) or {})
 
     def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
-            raise AttributeError(f"Unknown OCTY setting: {name!r}")
+        if name not in self.defaults:
+            raise AttributeError(f"Unknown {self.name} setting: {name!r}")
         configured = self.user_settings()
         if name in configured:
             return configured[name]
-        env_name = ENVIRONMENT_KEYS.get(name)
+        env_name = self.environment.get(name)
         if env_name and os.environ.get(env_name):
             return os.environ[env_name]
-        return DEFAULTS[name]
+        return self.defaults[name]
+
+    def values(self) -> dict[str, Any]:
+        """Every effective setting, secrets included: for building a client, never for display."""
+        return {name: getattr(self, name) for name in self.defaults}
 
     def as_dict(self) -> dict[str, Any]:
         """Every effective setting; the secrets masked, for display."""
-        values = {name: getattr(self, name) for name in DEFAULTS}
-        for secret in ("SECRET_KEY", "WEBHOOK_SECRET"):
+        values = self.values()
+        for secret in self.secrets:
             values[secret] = mask(values[secret])
         return values
+
+
+class OctySettings(Namespace):
+    """Attribute access to the effective ``OCTY`` settings."""
+
+    def __init__(self) -> None:
+        super().__init__("OCTY", DEFAULTS, ENVIRONMENT_KEYS, ("SECRET_KEY", "WEBHOOK_SECRET"))
+
+
+class OctopusSettings(Namespace):
+    """Attribute access to the effective ``OCTOPUS`` settings.
+
+    The target is *configured* once a base URL is set (in ``OCTOPUS`` or as
+    ``OCTOPUS_BASE_URL``); a project that never names one has no Octopus target.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "OCTOPUS", OCTOPUS_DEFAULTS, OCTOPUS_ENVIRONMENT_KEYS, ("TOKEN", "PASSWORD", "APP_KEY")
+        )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.BASE_URL)
 
 
 def mask(secret: str) -> str:
@@ -75,3 +139,4 @@ def mask(secret: str) -> str:
 
 
 settings = OctySettings()
+octopus_settings = OctopusSettings()

@@ -1,9 +1,10 @@
-"""The Octy client the sync engine uses, built from the ``OCTY`` settings."""
+"""The clients the sync engine uses, built from the ``OCTY`` and ``OCTOPUS`` settings."""
 
 from __future__ import annotations
 
 from .client import OctyClient
-from .conf import settings
+from .conf import octopus_settings, settings
+from .octopus import OctopusClient
 
 
 def get_client() -> OctyClient:
@@ -20,3 +21,9 @@ def get_client() -> OctyClient:
         requests_per_minute=settings.REQUESTS_PER_MINUTE,
         allow_insecure=settings.ALLOW_INSECURE_BASE_URL,
     )
+
+
+def get_octopus_client() -> OctopusClient:
+    """A new Octopus client from the ``OCTOPUS`` settings (raises
+    ``OctopusConfigurationError`` if unusable). The caller closes it."""
+    return OctopusClient.from_config(octopus_settings.values())

@@ -1,4 +1,5 @@
-"""Celery tasks: ``flush`` drains the pending rows, ``sweep`` wakes it periodically.
+"""Celery tasks: ``flush`` drains the pending rows, ``sweep`` wakes it periodically,
+``pull`` and ``pull_octopus`` read back from Octy and from the Octopus CRM.
 
 Both are idempotent and take no arguments but entity names: the database is the
 queue, a task only says "look now". Their beat entries are in
@@ -13,6 +14,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from .conf import settings
+from .readback.octopus import pull_entries
 from .readback.pulling import pull as pull_entity
 from .sync.flush import flush_all
 from .sync.pending import has_due_rows, seconds_until_due
@@ -60,3 +62,13 @@ def pull(entity: str, ids: list[int] | None = None) -> dict[str, Any]:
     segments, and records Octy's identity merges.
     """
     return pull_entity(entity, ids).as_dict()
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), max_retries=3)
+def pull_octopus(
+    query: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+    top: int | None = None,
+) -> dict[str, Any]:
+    """Read the Octopus entries matching ``query`` (a ``SearchQuery``) into the mirror."""
+    return pull_entries(query, fields, top).as_dict()

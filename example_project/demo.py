@@ -1,16 +1,17 @@
 """The one-command demo: ``make demo`` (or ``python example_project/demo.py``).
 
-Starts a fake Octy (unless ``OCTY_BASE_URL`` points at a real one), a Celery
-worker and beat, migrates, creates a superuser, seeds the shop, waits for the
-pipeline to push everything, prints a summary, then serves the shop and the
-admin until Ctrl-C. With ``DEMO_NO_SERVE=1`` it stops after the summary and
-exits 0 only if every seeded object reached Octy.
+Starts a fake Octy (unless ``OCTY_BASE_URL`` points at a real one) and a fake
+Octopus CRM (unless ``OCTOPUS_BASE_URL`` is set), a Celery worker and beat,
+migrates, creates a superuser, seeds the shop, waits for the pipeline to push
+everything to both targets, prints a summary of each, then serves the shop and
+the admin until Ctrl-C. With ``DEMO_NO_SERVE=1`` it stops after the summary
+and exits 0 only if every seeded object reached Octy, and every customer the CRM.
 
 Environment: ``DEMO_NO_SERVE``, ``DEMO_PORT`` (8000), ``DEMO_TIMEOUT`` (seconds
 to wait for the push, 240), ``DEMO_VAR_DIR`` (its database, broker files and
 logs, emptied at start; ``example_project/var/demo``), ``DEMO_CUSTOMERS``, ``DEMO_PRODUCTS``,
 ``DEMO_ORDERS``, ``DEMO_PAGE_VIEWS``, ``DEMO_LOGINS`` (sizes), and the shop's
-own settings (``DATABASE_URL``, ``CELERY_BROKER_URL``, ``OCTY_*``).
+own settings (``DATABASE_URL``, ``CELERY_BROKER_URL``, ``OCTY_*``, ``OCTOPUS_*``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import fields
 from pathlib import Path
 from types import FrameType
@@ -112,6 +113,21 @@ def start_fake_octy(processes: Processes) -> str:
     return base_url
 
 
+def start_fake_octopus(stack: ExitStack) -> Any:
+    """Serve a fake Octopus CRM from this process; point the shop (and its worker) at it."""
+    from django_octy.testing import FakeOctopus
+
+    crm = stack.enter_context(FakeOctopus(database="shop", uid="shop-sync"))
+    os.environ.update(
+        OCTOPUS_BASE_URL=crm.url,
+        OCTOPUS_DATABASE=crm.database,
+        OCTOPUS_UID=crm.uid,
+        OCTOPUS_PASSWORD=crm.password,
+        OCTOPUS_ALLOW_INSECURE="1",
+    )
+    return crm
+
+
 def fake_state(base_url: str) -> dict[str, Any]:
     with urllib.request.urlopen(f"{base_url}/_fake/state", timeout=10) as response:
         state: dict[str, Any] = json.load(response)
@@ -194,33 +210,37 @@ def wait_for_push(processes: Processes, timeout: float) -> bool:
             time.sleep(0.5)
 
 
-def summary(base_url: str | None, seeded: dict[str, Any], elapsed: float) -> None:
+def remote_counts(base_url: str | None, crm: Any) -> dict[str, Any]:
+    """How many objects of each entity the fake targets hold (only those the demo started)."""
+    counts: dict[str, Any] = {}
+    if base_url:
+        fake = fake_state(base_url)["counts"]
+        for entity in ("event_type", "profile", "item", "event", "segment", "template"):
+            counts[entity] = fake[f"{entity}s"]
+    if crm is not None:
+        counts["octopus_entry"] = len(crm.entries)
+    return counts
+
+
+def summary(base_url: str | None, crm: Any, seeded: dict[str, Any], elapsed: float) -> None:
     from django.db.models import Count, Sum
 
     from django_octy.models import MODEL_NAMES, PushLog, SyncError
     from django_octy.sync.pending import MIRROR_MODELS
 
-    fake = fake_state(base_url)["counts"] if base_url else {}
-    in_fake = {
-        "event_type": "event_types",
-        "profile": "profiles",
-        "item": "items",
-        "event": "events",
-        "segment": "segments",
-        "template": "templates",
-    }
+    remote_count = remote_counts(base_url, crm)
     print()
-    print(f"{'entity':<16}{'rows':>8}{'synced':>8}{'failed':>8}{'pending':>9}{'in Octy':>9}")
+    print(f"{'entity':<16}{'rows':>8}{'synced':>8}{'failed':>8}{'pending':>9}{'in target':>11}")
     for model, entity in zip(MIRROR_MODELS, MODEL_NAMES, strict=True):
         states = dict(
             model._default_manager.values_list("state").annotate(n=Count("pk")).order_by()
         )
         rows = sum(states.values())
         pending = states.get("pending", 0) + states.get("delete_pending", 0)
-        remote = fake.get(in_fake[entity], "-") if base_url else "-"
+        remote = remote_count.get(entity, "-")
         print(
             f"{entity:<16}{rows:>8}{states.get('synced', 0):>8}{states.get('failed', 0):>8}"
-            f"{pending:>9}{remote!s:>9}"
+            f"{pending:>9}{remote!s:>11}"
         )
     pushes = PushLog.objects.aggregate(requests=Count("pk"), failed=Sum("failed"))
     print()
@@ -232,7 +252,15 @@ def summary(base_url: str | None, seeded: dict[str, Any], elapsed: float) -> Non
     if base_url:
         state = fake_state(base_url)
         answered = sum(state["requests"].values())
-        print(f"Requests the fake Octy answered: {answered}, by status: {state['statuses']}")
+        print(f"Octy: requests the fake Octy answered: {answered}, by status: {state['statuses']}")
+    if crm is not None:
+        by_method: dict[str, int] = {}
+        for request in crm.request_log:
+            by_method[request.method] = by_method.get(request.method, 0) + 1
+        print(
+            f"Octopus: requests the fake CRM answered: {len(crm.request_log)}, by method: "
+            f"{by_method}; entries in the CRM: {len(crm.entries)}"
+        )
 
 
 def failures() -> list[str]:
@@ -273,6 +301,16 @@ def everything_reached_fake(base_url: str, seeded: dict[str, Any]) -> list[str]:
     return problems
 
 
+def every_customer_reached_crm(crm: Any) -> list[str]:
+    """Customers that are not Individual entries of the fake CRM (by e-mail address)."""
+    from shop.models import Customer
+
+    emails = set(Customer.objects.values_list("user__email", flat=True))
+    in_crm = {e.get("Email") for e in crm.entries.values() if e["Type"] == "Individual"}
+    missing = emails - in_crm
+    return [f"{len(missing)} of {len(emails)} customers are not in the CRM"] if missing else []
+
+
 @contextmanager
 def log_file(name: str) -> Iterator[IO[str]]:
     with open(VAR_DIR / f"{name}.log", "w") as log:
@@ -305,13 +343,19 @@ def main() -> int:
     stop_on_signals()
     started = time.monotonic()
     processes = Processes()
+    stack = ExitStack()
     try:
-        base_url = None
+        base_url = crm = None
         if os.environ.get("OCTY_BASE_URL"):
             say(f"Using the Octy at {os.environ['OCTY_BASE_URL']}: the demo data goes there")
         else:
             base_url = start_fake_octy(processes)
             say(f"Fake Octy at {base_url}")
+        if os.environ.get("OCTOPUS_BASE_URL"):
+            say(f"Using the Octopus CRM at {os.environ['OCTOPUS_BASE_URL']}")
+        else:
+            crm = start_fake_octopus(stack)
+            say(f"Fake Octopus CRM at {crm.url}")
         prepare_django()
         migrate_and_create_admin()
         with log_file("worker") as worker_log, log_file("beat") as beat_log:
@@ -328,14 +372,18 @@ def main() -> int:
         seeded = seed()
         say("Waiting for the pipeline to push everything")
         pushed = wait_for_push(processes, env_int("DEMO_TIMEOUT", 240))
-        summary(base_url, seeded, time.monotonic() - started)
+        summary(base_url, crm, seeded, time.monotonic() - started)
         problems = [] if pushed else ["Timed out with changes still pending"]
         problems += failures()
         if base_url:
             problems += everything_reached_fake(base_url, seeded)
+        if crm is not None:
+            problems += every_customer_reached_crm(crm)
         for problem in problems:
             print(f"PROBLEM: {problem}", file=sys.stderr)
         if os.environ.get("DEMO_NO_SERVE"):
+            if crm is not None and not problems:
+                say("Every customer reached the CRM.")
             say("Everything reached Octy." if not problems else "Demo failed.")
             return 1 if problems else 0
         serve(processes)
@@ -343,6 +391,7 @@ def main() -> int:
         print()
     finally:
         processes.stop()
+        stack.close()
     return 0
 
 

@@ -18,10 +18,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from ..conf import settings
+from ..conf import octopus_settings, settings
 from ..keycheck import cached_key_check
 from ..models import SyncState
-from ..sync.status import status
+from ..sync.status import EntityStatus, status
+from ..sync.targets import all_targets
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +46,34 @@ def schedule_key_check() -> bool:
     return True
 
 
+def count_row(entity: EntityStatus) -> dict[str, Any]:
+    return {"entity": entity, "counts": [entity.counts[state] for state in SyncState]}
+
+
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     current = status()
     key_check = cached_key_check()
+    targets = [
+        {
+            "name": target.name,
+            "label": target.label,
+            "enabled": target.enabled(),
+            "rows": [count_row(e) for e in current.entities if e.entity in target.entities],
+        }
+        for target in all_targets()
+    ]
     return {
         "status": current,
         "states": list(SyncState),
-        "rows": [
-            {"entity": entity, "counts": [entity.counts[state] for state in SyncState]}
-            for entity in current.entities
-        ],
+        "rows": [count_row(entity) for entity in current.entities],
+        "targets": targets,
         "key_check": key_check,
         "key_check_scheduled": key_check is None and schedule_key_check(),
-        "effective_settings": sorted(settings.as_dict().items()),
+        "settings_tables": [
+            (namespace.name, sorted(namespace.as_dict().items()))
+            for namespace in (settings, octopus_settings)
+            if namespace is settings or octopus_settings.configured
+        ],
         "now": timezone.now(),
     }
 

@@ -21,6 +21,7 @@ from ..models import (
     EventType,
     Item,
     MessageTemplate,
+    OctopusEntry,
     Profile,
     Segment,
     SyncedObject,
@@ -64,13 +65,23 @@ class InOctyFilter(admin.SimpleListFilter):
         return queryset
 
 
+class InOctopusFilter(InOctyFilter):
+    title = "in Octopus"
+    parameter_name = "in_octopus"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes (has an identity)"), ("no", "Not yet")]
+
+
 class SyncedObjectAdmin(ModelAdminBase):
     """The shared admin of every mirror model; subclasses name their own columns."""
 
     key_fields: ClassVar[tuple[str, ...]] = ()
     exact_search_fields: ClassVar[tuple[str, ...]] = ()
+    target_label: ClassVar[str] = "Octy"
+    """The service the rows are pushed to, as the change page names it."""
 
-    list_filter = (
+    list_filter: ClassVar[tuple[Any, ...]] = (
         "state",
         InOctyFilter,
         "last_synced_at",
@@ -120,7 +131,7 @@ class SyncedObjectAdmin(ModelAdminBase):
         return [
             (None, {"fields": own}),
             *self.extra_fieldsets(),
-            ("Octy sync", {"fields": BOOKKEEPING}),
+            (f"{self.target_label} sync", {"fields": BOOKKEEPING}),
         ]
 
     def readonly_only(self) -> tuple[str, ...]:
@@ -225,3 +236,15 @@ class SegmentAdmin(ReplaceOnChangeMixin, SyncedObjectAdmin):
 class MessageTemplateAdmin(SyncedObjectAdmin):
     key_fields = ("friendly_name", "template_type", "status")
     exact_search_fields = ("friendly_name",)
+
+
+@admin.register(OctopusEntry)
+class OctopusEntryAdmin(SyncedObjectAdmin):
+    """Address-book entries of the Octopus CRM; ``octy_id`` is the entry's stable identity."""
+
+    key_fields = ("__str__", "entry_type", "parent", "reference")
+    target_label = "Octopus"
+    exact_search_fields = ("reference",)
+    raw_id_fields = ("parent",)
+    list_select_related = ("parent",)
+    list_filter = ("state", "entry_type", InOctopusFilter, "last_synced_at", "updated_at")

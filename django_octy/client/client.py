@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.auth import HTTPBasicAuth
 
+from ..http.config import MASKED, Timeout, check_base_url, check_timeout
+from ..http.session import ClosedOnExit
 from .batching import (
     MAX_BATCH_SIZE,
     BatchEndpoint,
@@ -29,7 +30,7 @@ from .batching import (
 from .errors import OctyAPIError, OctyConfigurationError, OctyError
 from .pagination import Page, paginate
 from .results import BatchResult, Recommendations
-from .transport import OctyResponse, Timeout, Transport
+from .transport import OctyResponse, Transport
 
 DEFAULT_BASE_URL = "https://api.octy.ai"
 DEFAULT_TIMEOUT: Timeout = (5.0, 30.0)
@@ -75,35 +76,6 @@ GENERATE_CONTENT = BatchEndpoint(
 )
 
 
-MASKED = "********"
-"""What a repr shows in place of the secret key."""
-
-
-def _check_base_url(base_url: str, allow_insecure: bool) -> str:
-    parts = urlsplit(base_url)
-    # Never echo the URL itself: credentials written into it must not reach an error.
-    shown = f"{parts.scheme}://{parts.hostname or ''}"
-    if parts.username or parts.password:
-        raise OctyConfigurationError(
-            f"The Octy base URL {shown} must not contain credentials; pass the keys instead."
-        )
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise OctyConfigurationError(f"The Octy base URL {shown} is not an http(s) URL.")
-    if parts.scheme != "https" and not allow_insecure:
-        raise OctyConfigurationError(
-            f"The Octy base URL {shown} is not HTTPS; the keys would travel in clear. "
-            "Pass allow_insecure=True only for a local test server."
-        )
-    return base_url.rstrip("/")
-
-
-def _check_timeout(timeout: float | tuple[float, float]) -> Timeout:
-    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    if connect <= 0 or read <= 0:
-        raise OctyConfigurationError(f"The Octy timeouts must be positive, got {timeout!r}.")
-    return (float(connect), float(read))
-
-
 def _id_list(ids: str | Iterable[str]) -> list[str]:
     return [ids] if isinstance(ids, str) else [str(identifier) for identifier in ids]
 
@@ -115,7 +87,7 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-class OctyClient:
+class OctyClient(ClosedOnExit):
     """A client for one Octy account.
 
     ``timeout`` is one number for both, or ``(connect, read)`` seconds.
@@ -145,11 +117,17 @@ class OctyClient:
                 f"requests_per_minute must be positive, got {requests_per_minute!r}."
             )
         self.public_key = public_key
-        self.base_url = _check_base_url(base_url, allow_insecure)
+        self.base_url = check_base_url(
+            base_url,
+            allow_insecure,
+            service="Octy",
+            secrets="the keys",
+            error=OctyConfigurationError,
+        )
         self._transport = Transport(
             self.base_url,
             HTTPBasicAuth(public_key, secret_key),
-            _check_timeout(timeout),
+            check_timeout(timeout, service="Octy", error=OctyConfigurationError),
             max_retries,
             requests_per_minute,
             session,
@@ -195,12 +173,6 @@ class OctyClient:
     def close(self) -> None:
         """Close the client's own connection pool (a session passed in is left open)."""
         self._transport.close()
-
-    def __enter__(self) -> OctyClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # Plumbing shared by the endpoints.
 

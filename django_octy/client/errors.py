@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..http.errors import ServiceError
+
 if TYPE_CHECKING:
     from .results import BatchResult
 
 
-class OctyError(Exception):
+class OctyError(ServiceError):
     """Base of every error raised by :mod:`django_octy.client`.
 
     ``partial_result`` is set when a batch write split into several requests
@@ -56,6 +58,12 @@ class OctyError(Exception):
     @property
     def error_messages(self) -> list[str]:
         return [str(e["error_message"]) for e in self.errors if e.get("error_message")]
+
+    def request_label(self) -> str:
+        return f"Octy {self.method} {self.path}"
+
+    def failure_label(self) -> str:
+        return f"HTTP {self.status}" if self.status else type(self).__name__
 
     def __str__(self) -> str:
         parts = [self.message]

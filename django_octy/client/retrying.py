@@ -1,150 +1,47 @@
-"""When a request is tried again, and how long the client waits first.
+"""When an Octy request is tried again, and how long the client waits first.
 
 Retryable errors (``error.retryable``: transport failures, 429, 500, 502, 503,
 504) are retried up to ``max_retries`` times with capped exponential backoff
 and full jitter; a ``Retry-After`` from Octy is a minimum wait. A
 ``Retry-After`` longer than :data:`MAX_RETRY_AFTER` is not slept through: the
 error is raised at once, with ``retry_after`` set, for the caller to schedule.
-
 A ``Retry-After`` also holds back every other request of the process to the
-same path (:class:`RetryAfterHolds`), whichever client or thread sends it.
+same path (:data:`RETRY_AFTER_HOLDS`), whichever client or thread sends it.
+The policy itself is :mod:`django_octy.http.retrying`, shared with the Octopus client.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception
-from tenacity.stop import stop_after_attempt, stop_base
-from tenacity.wait import wait_base, wait_random_exponential
+from ..http import retrying
+from ..http.retrying import (
+    BACKOFF_CAP,
+    BACKOFF_FIRST,
+    MAX_RETRY_AFTER,
+    RetryAfterHolds,
+    parse_retry_after,
+)
 
-from .errors import OctyError
+__all__ = [
+    "BACKOFF_CAP",
+    "BACKOFF_FIRST",
+    "MAX_RETRY_AFTER",
+    "RETRY_AFTER_HOLDS",
+    "RetryAfterHolds",
+    "call_with_retries",
+    "parse_retry_after",
+]
 
 logger = logging.getLogger("django_octy.client")
 
-BACKOFF_FIRST = 0.5
-"""Upper bound, in seconds, of the first random backoff; it doubles on each retry."""
-
-BACKOFF_CAP = 30.0
-"""No backoff is longer than this."""
-
-MAX_RETRY_AFTER = 120.0
-"""A ``Retry-After`` longer than this is returned to the caller instead of slept."""
-
 T = TypeVar("T")
 
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
-
-
-class RetryAfterHolds:
-    """Per request target, the moment before which Octy asked not to be called again.
-
-    One instance (:data:`RETRY_AFTER_HOLDS`) is shared by every client and thread
-    of the process, so that a ``Retry-After`` answered to one flusher holds back
-    the others too. Thread-safe.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._until: dict[str, float] = {}
-
-    def hold(self, target: str, seconds: float) -> None:
-        """No request to ``target`` before ``seconds`` from now (a later hold wins)."""
-        until = self._clock() + seconds
-        with self._lock:
-            if until > self._until.get(target, 0.0):
-                self._until[target] = until
-
-    def remaining(self, target: str) -> float:
-        """Seconds until ``target`` may be called again (0: now)."""
-        with self._lock:
-            until = self._until.get(target)
-            if until is None:
-                return 0.0
-            left = until - self._clock()
-            if left <= 0:
-                del self._until[target]
-                return 0.0
-            return left
-
-    def clear(self) -> None:
-        """Forget every hold (for tests that reuse one account's URL and keys)."""
-        with self._lock:
-            self._until.clear()
-
-
 RETRY_AFTER_HOLDS = RetryAfterHolds()
-
-
-def _error(retry_state: RetryCallState) -> OctyError | None:
-    outcome = retry_state.outcome
-    if outcome is None or not outcome.failed:
-        return None
-    error = outcome.exception()
-    return error if isinstance(error, OctyError) else None
-
-
-def _retry_after(retry_state: RetryCallState) -> float:
-    error = _error(retry_state)
-    if error is None or error.retry_after is None:
-        return 0.0
-    return error.retry_after
-
-
-class WaitBackoffOrRetryAfter(wait_base):
-    """Full-jitter exponential backoff, but never less than Octy's ``Retry-After``."""
-
-    def __init__(self) -> None:
-        self.backoff = wait_random_exponential(multiplier=BACKOFF_FIRST, max=BACKOFF_CAP)
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        return max(self.backoff(retry_state), _retry_after(retry_state))
-
-
-class StopIfRetryAfterTooLong(stop_base):
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return _retry_after(retry_state) > MAX_RETRY_AFTER
-
-
-def _is_retryable(error: BaseException) -> bool:
-    return isinstance(error, OctyError) and error.retryable
-
-
-def _log_retry(retry_state: RetryCallState) -> None:
-    error = _error(retry_state)
-    if error is None:  # only Octy errors are retried
-        return
-    logger.info(
-        "Octy %s %s failed (%s); retry %d in %.2fs",
-        error.method,
-        error.path,
-        f"HTTP {error.status}" if error.status else type(error).__name__,
-        retry_state.attempt_number,
-        retry_state.next_action.sleep if retry_state.next_action else 0.0,
-    )
+"""The holds of every Octy client of the process."""
 
 
 def call_with_retries(
@@ -156,12 +53,4 @@ def call_with_retries(
 
     The last error is raised as it is (never wrapped in tenacity's RetryError).
     """
-    retrying = Retrying(
-        retry=retry_if_exception(_is_retryable),
-        stop=stop_after_attempt(max_retries + 1) | StopIfRetryAfterTooLong(),
-        wait=WaitBackoffOrRetryAfter(),
-        before_sleep=_log_retry,
-        sleep=sleep,
-        reraise=True,
-    )
-    return retrying(attempt)
+    return retrying.call_with_retries(attempt, max_retries, logger, sleep)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,9 +19,12 @@ from http import HTTPStatus
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 
+from ..http.bodies import describe_body, describe_request_failure, json_object
+from ..http.config import Timeout
+from ..http.logging import log_attempt
+from ..http.session import PerProcess, pooled_session
 from .errors import (
     OctyAPIError,
     OctyAuthError,
@@ -57,9 +59,6 @@ ERROR_CLASSES: dict[int, type[OctyAPIError]] = {
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-Timeout = tuple[float, float]
-"""(connect, read) timeouts in seconds."""
-
 
 @dataclass(frozen=True)
 class OctyResponse:
@@ -80,25 +79,11 @@ def error_class(status: int) -> type[OctyAPIError]:
     return OctyAPIError
 
 
-def _json_object(response: requests.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 def _error_entries(error: Mapping[str, Any]) -> list[dict[str, Any]]:
     entries = error.get("errors")
     if not isinstance(entries, list):
         return []
     return [entry for entry in entries if isinstance(entry, dict)]
-
-
-def _describe_body(response: requests.Response) -> str:
-    """What a non-JSON body looks like, without its text (a proxy page may echo headers)."""
-    content_type = response.headers.get("Content-Type") or "no content type"
-    return f"{len(response.content)} bytes, {content_type}"
 
 
 def api_error(response: requests.Response, method: str, path: str) -> OctyAPIError:
@@ -109,7 +94,7 @@ def api_error(response: requests.Response, method: str, path: str) -> OctyAPIErr
     """
     status = response.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
-    body = _json_object(response)
+    body = json_object(response)
     error = body.get("error") if body is not None else None
     if isinstance(error, dict):
         meta = body.get("request_meta") if body is not None else None
@@ -118,7 +103,7 @@ def api_error(response: requests.Response, method: str, path: str) -> OctyAPIErr
         entries = _error_entries(error)
     else:
         message = (
-            f"{phrase or 'Unexpected answer'} (not an Octy error body: {_describe_body(response)})"
+            f"{phrase or 'Unexpected answer'} (not an Octy error body: {describe_body(response)})"
         )
         reason = ""
         entries = []
@@ -135,15 +120,7 @@ def api_error(response: requests.Response, method: str, path: str) -> OctyAPIErr
 
 
 def transport_error(exc: requests.RequestException, method: str, path: str) -> OctyTransportError:
-    if isinstance(exc, requests.ConnectTimeout):
-        what = "Timed out connecting to Octy"
-    elif isinstance(exc, requests.Timeout):
-        what = "Timed out waiting for Octy's answer"
-    elif isinstance(exc, requests.ConnectionError):
-        what = "Connection to Octy failed"
-    else:
-        what = "Request to Octy failed"
-    return OctyTransportError(f"{what}: {type(exc).__name__}", method=method, path=path)
+    return OctyTransportError(describe_request_failure(exc, "Octy"), method=method, path=path)
 
 
 def _json_default(value: Any) -> str:
@@ -162,7 +139,6 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
 
 @dataclass(frozen=True)
 class _ProcessState:
-    pid: int
     session: requests.Session
     limiter: RateLimiter | None
 
@@ -185,33 +161,18 @@ class Transport:
         self.requests_per_minute = requests_per_minute
         self._auth = auth
         self._given_session = session
-        self._process: _ProcessState | None = None
+        self._process = PerProcess(self._new_process_state)
+
+    def _new_process_state(self) -> _ProcessState:
+        limiter = RateLimiter(self.requests_per_minute) if self.requests_per_minute else None
+        return _ProcessState(self._given_session or pooled_session(), limiter)
 
     def _per_process(self) -> _ProcessState:
-        """The session and limiter of this process; a forked child builds its own.
-
-        Swapped in as one object, so threads never see half of a new state.
-        """
-        process = self._process
-        if process is None or process.pid != os.getpid():
-            limiter = RateLimiter(self.requests_per_minute) if self.requests_per_minute else None
-            process = _ProcessState(
-                os.getpid(), self._given_session or self._new_session(), limiter
-            )
-            self._process = process
-        return process
-
-    @staticmethod
-    def _new_session() -> requests.Session:
-        session = requests.Session()
-        # Retries are ours (with backoff and Retry-After); urllib3's would hide them.
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=10, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
+        """The session and limiter of this process; a forked child builds its own."""
+        return self._process.get()
 
     def close(self) -> None:
-        process, self._process = self._process, None
+        process = self._process.discard()
         if process is not None and self._given_session is None:
             process.session.close()
 
@@ -303,10 +264,10 @@ def read_response(response: requests.Response, method: str, path: str) -> OctyRe
     """The answer of a 2xx with a JSON object body; raises the mapped error otherwise."""
     if not 200 <= response.status_code < 300:
         raise api_error(response, method, path)
-    body = _json_object(response)
+    body = json_object(response)
     if body is None:
         raise OctyAPIError(
-            f"Octy answered with a body that is not a JSON object ({_describe_body(response)})",
+            f"Octy answered with a body that is not a JSON object ({describe_body(response)})",
             status=response.status_code,
             method=method,
             path=path,
@@ -323,16 +284,14 @@ def _log(
     error: OctyError | None,
 ) -> None:
     """One line per attempt; bodies and credentials are never logged."""
-    logger.log(
-        logging.DEBUG if error is None else logging.WARNING,
-        "Octy %s %s -> %s (%s objects) in %.3fs%s",
-        method,
-        path,
-        status if status is not None else type(error).__name__,
-        "-" if objects is None else objects,
+    outcome = status if status is not None else type(error).__name__
+    log_attempt(
+        logger,
+        f"Octy {method} {path}",
+        f"{outcome} ({'-' if objects is None else objects} objects)",
         duration,
-        f": {error}" if error is not None else "",
-        extra={
+        error,
+        {
             "octy_method": method,
             "octy_path": path,
             "octy_status": status,

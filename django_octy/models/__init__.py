@@ -1,4 +1,4 @@
-"""Mirror models (local copies of Octy objects) and the sync bookkeeping."""
+"""Mirror models (local copies of Octy and Octopus objects) and the sync bookkeeping."""
 
 from .base import BOOKKEEPING_FIELDS, OUTSTANDING_STATES, SyncedObject, SyncState
 from .entity import MODEL_NAMES, Entity
@@ -6,6 +6,7 @@ from .event import Event
 from .event_type import EventType
 from .item import Item
 from .message_template import MessageTemplate
+from .octopus_entry import PARENT_TYPES, EntryType, OctopusEntry
 from .profile import Profile
 from .push_log import PushLog
 from .replacement import Replacement
@@ -18,13 +19,16 @@ __all__ = [
     "BOOKKEEPING_FIELDS",
     "MODEL_NAMES",
     "OUTSTANDING_STATES",
+    "PARENT_TYPES",
     "AlarmKind",
     "DeliveryStatus",
     "Entity",
+    "EntryType",
     "Event",
     "EventType",
     "Item",
     "MessageTemplate",
+    "OctopusEntry",
     "Operation",
     "Profile",
     "PushLog",

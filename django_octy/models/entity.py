@@ -1,4 +1,8 @@
-"""The kinds of Octy objects the app mirrors, named the same way everywhere."""
+"""The kinds of objects the app mirrors, named the same way everywhere.
+
+Most are Octy's; ``octopus_entry`` is an address-book entry of the Octopus
+(Maximizer CRM) target, named after its target.
+"""
 
 from django.db import models
 
@@ -12,6 +16,7 @@ class Entity(models.TextChoices):
     EVENT = "event", "Event"
     SEGMENT = "segment", "Segment"
     TEMPLATE = "template", "Message template"
+    OCTOPUS_ENTRY = "octopus_entry", "Octopus entry"
 
 
 MODEL_NAMES = {
@@ -21,5 +26,6 @@ MODEL_NAMES = {
     Entity.EVENT: "Event",
     Entity.SEGMENT: "Segment",
     Entity.TEMPLATE: "MessageTemplate",
+    Entity.OCTOPUS_ENTRY: "OctopusEntry",
 }
 """The mirror model of each entity, by name in the ``django_octy`` app."""

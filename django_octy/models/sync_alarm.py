@@ -9,6 +9,8 @@ from django.utils import timezone
 class AlarmKind(models.TextChoices):
     AUTH = "auth", "Octy refused the keys"
     CONFIGURATION = "configuration", "Octy is not configured"
+    OCTOPUS_AUTH = "octopus_auth", "Octopus refused the credentials"
+    OCTOPUS_CONFIGURATION = "octopus_configuration", "Octopus is not configured"
 
 
 class SyncAlarm(models.Model):

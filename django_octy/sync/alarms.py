@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def raise_alarm(kind: AlarmKind, message: str) -> None:
     """Open an alarm of ``kind``, or count one more occurrence of the open one."""
-    logger.error("Octy sync stopped (%s): %s", kind.label, message)
+    logger.error("Sync stopped (%s): %s", kind.label, message)
     seen = {"occurrences": F("occurrences") + 1, "last_seen_at": timezone.now(), "message": message}
     open_alarm = SyncAlarm.objects.filter(kind=kind, resolved_at__isnull=True)
     if open_alarm.update(**seen):

@@ -16,9 +16,9 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 from django.db import connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from ..client.batching import MAX_BATCH_SIZE
 from ..conf import settings
 from ..models import SyncedObject
 from .pending import due
@@ -32,19 +32,19 @@ class Claim(Generic[M]):
     rows: list[M]
 
 
-def claim_limit() -> int:
-    """How many rows one claim takes: ``BATCH_SIZE``, within Octy's limit per request."""
-    return max(1, min(int(settings.BATCH_SIZE), MAX_BATCH_SIZE))
-
-
 def claim(
-    model: type[M], limit: int, after_pk: int = 0, select_related: tuple[str, ...] = ()
+    model: type[M],
+    limit: int,
+    after_pk: int = 0,
+    select_related: tuple[str, ...] = (),
+    scope: Q | None = None,
 ) -> Claim[M] | None:
-    """Lease up to ``limit`` due rows with a primary key above ``after_pk``, in id order."""
+    """Lease up to ``limit`` due rows (within ``scope``) with a primary key above ``after_pk``,
+    in id order."""
     now = timezone.now()
     token = uuid.uuid4()
     lease = {"leased_until": now + timedelta(seconds=settings.LEASE_SECONDS), "lease_token": token}
-    candidates = due(model, now).filter(pk__gt=after_pk)
+    candidates = due(model, now).filter(scope or Q(), pk__gt=after_pk)
     manager = model._default_manager
     alias = router.db_for_write(model)
     with transaction.atomic(using=alias):

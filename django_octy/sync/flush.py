@@ -1,9 +1,12 @@
-"""The flush: drain every entity's due rows to Octy, batch by batch.
+"""The flush: drain every entity's due rows to its target, batch by batch.
 
-For each entity in dependency order, a batch is claimed under a lease (one
-short transaction), pushed with no transaction open, and its outcomes applied
-in a second transaction guarded by the lease. ``flush_all()`` is the plain
-Python entry point; the Celery task and ``octy_resync`` both call it.
+For each target (Octy, Octopus) that is switched on, and each of its entities
+in dependency order, a batch is claimed under a lease (one short transaction),
+pushed with no transaction open, and its outcomes applied in a second
+transaction guarded by the lease. What a failed request means is the target's
+to say (:meth:`~django_octy.sync.targets.Target.classify`); the rest is the
+same for every target. ``flush_all()`` is the plain Python entry point; the
+Celery task and ``octy_resync`` both call it.
 """
 
 from __future__ import annotations
@@ -14,19 +17,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..client import OctyAuthError, OctyConfigurationError, OctyError
 from ..conf import settings
-from ..connection import get_client
-from ..models import AlarmKind, Entity, Operation, PushLog, SyncedObject, SyncState
+from ..models import Entity, Operation, PushLog, SyncedObject, SyncState
 from ..signals import post_push, pre_push, push_failed
 from .alarms import raise_alarm, resolve_alarms
 from .apply import apply
-from .claim import Claim, claim, claim_limit
-from .handlers import Handler
-from .handlers.octy import HANDLERS
+from .claim import Claim, claim
+from .handlers import Handler, PushInterrupted
 from .outcomes import Outcome, Rejected, Released, Retry, Synced
 from .pending import due
-from .recording import declare_event_types
+from .targets import Failure, NotConfigured, Target, all_targets
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,20 @@ class EntitySummary:
 
 @dataclass
 class FlushSummary:
-    """What a flush did, per entity; ``stopped`` says why it stopped early, if it did."""
+    """What a flush did, per entity; ``stopped`` says why it stopped early, if it did.
+
+    ``stopped_targets`` names each target that stopped, with its reason; the
+    other targets went on.
+    """
 
     entities: dict[str, EntitySummary] = field(default_factory=dict)
     stopped: str = ""
     disabled: bool = False
+    stopped_targets: dict[str, str] = field(default_factory=dict)
+
+    def stop(self, target: Target, reason: str) -> None:
+        self.stopped_targets[target.name] = reason
+        self.stopped = "; ".join(self.stopped_targets.values())
 
     def of(self, entity: Entity) -> EntitySummary:
         return self.entities.setdefault(str(entity), EntitySummary())
@@ -75,11 +84,19 @@ class FlushSummary:
             "entities": {name: asdict(summary) for name, summary in self.entities.items()},
             "stopped": self.stopped,
             "disabled": self.disabled,
+            "stopped_targets": self.stopped_targets,
         }
 
 
 class StopFlush(Exception):
-    """Octy refused the keys: nothing else can go through either."""
+    """The target refused the credentials: nothing else can go through either.
+
+    ``outcomes`` are those of the rows that went through before it stopped.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.outcomes: dict[int, Outcome] = {}
 
 
 def operation_for(row: SyncedObject) -> Operation:
@@ -122,19 +139,22 @@ class Drain:
     few at a time, one request each, while they keep coming.
     """
 
-    def __init__(self, handler: Handler, summary: EntitySummary) -> None:
+    def __init__(self, target: Target, handler: Handler, summary: EntitySummary) -> None:
+        self.target = target
         self.handler = handler
         self.summary = summary
         self.logs: list[PushLog] = []
         self.pushed = False
 
     def run(self) -> None:
-        limit = claim_limit()
+        limit = self.target.batch_size()
         after = 0
-        model = self.handler.model
-        if not due(model).exists():  # a read first: on SQLite an empty claim takes the write lock
-            return
-        while (claimed := claim(model, limit, after, self.handler.select_related)) is not None:
+        handler = self.handler
+        if not due(handler.model).filter(handler.scope).exists():
+            return  # a read first: on SQLite an empty claim takes the write lock
+        while (
+            claimed := claim(handler.model, limit, after, handler.select_related, handler.scope)
+        ) is not None:
             after = claimed.rows[-1].pk
             self.push_claim(claimed)
             if len(claimed.rows) < limit:
@@ -144,7 +164,7 @@ class Drain:
         operations = {row.pk: operation_for(row) for row in claimed.rows}
         outcomes: dict[int, Outcome] = {}
         self.logs = []
-        stop: OctyAuthError | None = None
+        stop: StopFlush | None = None
         try:
             for operation, rows in grouped(claimed.rows, operations):
                 if operation == Operation.DELETE:  # rows Octy never had are gone already
@@ -154,8 +174,9 @@ class Drain:
                     rows = [row for row in rows if row.octy_id]
                 for chunk in chunked(rows, self.handler.batch_limit(operation)):
                     outcomes.update(self.push(operation, chunk))
-        except OctyAuthError as error:
-            stop = error
+        except StopFlush as stopped:
+            outcomes.update(stopped.outcomes)
+            stop = stopped
         applied = apply(self.handler, claimed, outcomes, operations, self.logs)
         self.summary.sent += len(claimed.rows)
         for row in claimed.rows:
@@ -163,32 +184,58 @@ class Drain:
         self.summary.failed += applied.dead_letters
         self.summary.retried -= applied.dead_letters
         if stop is not None:
-            raise StopFlush(str(stop)) from stop
+            raise stop
 
     def push(self, operation: Operation, rows: list[SyncedObject]) -> dict[int, Outcome]:
-        """Push one batch; a batch Octy refuses as a whole is split to find the culprits."""
+        """Push one batch; a batch the target refuses as a whole is split to find the culprits.
+
+        A push interrupted part-way keeps the outcomes of the rows that went
+        through; the failure is about the rows left.
+        """
         send_signal(pre_push, self.handler, operation=operation, rows=rows)
         self.summary.requests += 1
         started = time.monotonic()
         try:
             outcomes = self.handler.push(operation, rows)
-        except Exception as error:
-            self.log(operation, rows, started, error=error)
+        except Exception as raised:
+            done, error = (
+                (raised.outcomes, raised.error)
+                if isinstance(raised, PushInterrupted)
+                else ({}, raised)
+            )
+            self.log(operation, rows, started, outcomes=done, error=error)
             send_signal(push_failed, self.handler, operation=operation, rows=rows, error=error)
-            if isinstance(error, OctyAuthError):
+            left = [row for row in rows if row.pk not in done]
+            try:
+                return {**done, **self.failed(operation, left, error)}
+            except StopFlush as stop:
+                stop.outcomes.update(done)
                 raise
-            if isinstance(error, OctyError) and error.retryable:
-                return {row.pk: Retry(str(error), error.retry_after, error.status) for row in rows}
-            if not isinstance(error, OctyError):
-                logger.exception("Pushing %d %s rows failed", len(rows), self.handler.entity)
-            if len(rows) == 1:
-                return {rows[0].pk: Rejected.from_error(operation, error)}
-            middle = len(rows) // 2
-            return {**self.push(operation, rows[:middle]), **self.push(operation, rows[middle:])}
         self.pushed = True
         self.log(operation, rows, started, outcomes=outcomes)
         send_signal(post_push, self.handler, operation=operation, rows=rows, outcomes=outcomes)
         return outcomes
+
+    def failed(
+        self, operation: Operation, rows: list[SyncedObject], error: Exception
+    ) -> dict[int, Outcome]:
+        """The outcomes of ``rows``, whose request failed as a whole with ``error``."""
+        failure = self.target.classify(error)
+        if failure is Failure.STOP:
+            raise StopFlush(str(error)) from error
+        if failure is Failure.RETRY:
+            retry = self.target.retry(error)
+            return {row.pk: retry for row in rows}
+        if failure is None:
+            logger.error(
+                "Pushing %d %s rows failed", len(rows), self.handler.entity, exc_info=error
+            )
+        if not rows:
+            return {}
+        if len(rows) == 1:
+            return {rows[0].pk: self.target.rejected(operation, error)}
+        middle = len(rows) // 2
+        return {**self.push(operation, rows[:middle]), **self.push(operation, rows[middle:])}
 
     def log(
         self,
@@ -214,39 +261,45 @@ class Drain:
 
 
 def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
-    """Push every due row to Octy, entity by entity; returns what was done.
+    """Push every due row to its target, entity by entity; returns what was done.
 
     Safe to run in several processes at once. Does nothing when
-    ``OCTY["SYNC_ENABLED"]`` is false. Stops, with one alarm, when Octy refuses
-    the keys or the settings cannot make a client.
+    ``OCTY["SYNC_ENABLED"]`` is false; a target that is not switched on is
+    skipped (its rows wait). A target stops, with one alarm, when it refuses
+    the credentials or its settings cannot make a client; the others go on.
     """
     summary = FlushSummary()
     if not settings.SYNC_ENABLED:
         summary.disabled = True
         return summary
     wanted = {Entity(entity) for entity in entities} if entities is not None else set(Entity)
-    declare_event_types()
-    try:
-        client = get_client()
-    except OctyConfigurationError as error:
-        summary.stopped = str(error)
-        raise_alarm(AlarmKind.CONFIGURATION, summary.stopped)
-        return summary
-    pushed = False
-    with client:
-        for handler_class in HANDLERS:
-            handler = handler_class(client)
-            if handler.entity not in wanted:
-                continue
-            drain = Drain(handler, summary.of(handler.entity))
-            try:
-                drain.run()
-            except StopFlush as stop:
-                summary.stopped = str(stop)
-                raise_alarm(AlarmKind.AUTH, summary.stopped)
-                break
-            finally:
-                pushed = pushed or drain.pushed
-    if pushed and not summary.stopped:
-        resolve_alarms(AlarmKind.AUTH, AlarmKind.CONFIGURATION)
+    for target in all_targets():
+        if target.enabled() and wanted.intersection(target.entities):
+            flush_target(target, wanted, summary)
     return summary
+
+
+def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> None:
+    """Drain the wanted entities of one target; resolve its alarms if a push went through."""
+    target.prepare()
+    pushed = False
+    try:
+        with target.connect() as handlers:
+            for handler in handlers:
+                if handler.entity not in wanted:
+                    continue
+                drain = Drain(target, handler, summary.of(handler.entity))
+                try:
+                    drain.run()
+                finally:
+                    pushed = pushed or drain.pushed
+    except NotConfigured as error:
+        summary.stop(target, str(error))
+        raise_alarm(target.configuration_alarm, str(error))
+        return
+    except StopFlush as stop:
+        summary.stop(target, str(stop))
+        raise_alarm(target.auth_alarm, str(stop))
+        return
+    if pushed:
+        resolve_alarms(target.auth_alarm, target.configuration_alarm)

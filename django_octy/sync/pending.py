@@ -2,8 +2,9 @@
 
 A row needs a push while its state is pending or delete pending. It is *due*
 when, on top of that, its backoff has passed and nobody holds a live lease on
-it, and what it depends on in Octy exists: an event waits for its profile's
-Octy id and for its declared event type to be created.
+it, and what it depends on in its target exists: an event waits for its
+profile's Octy id and for its declared event type to be created; an Octopus
+contact waits for its company (or individual) to have an identity in the CRM.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..models import (
     EventType,
     Item,
     MessageTemplate,
+    OctopusEntry,
     Profile,
     Segment,
     SyncedObject,
@@ -36,6 +38,7 @@ MIRROR_MODELS: tuple[type[SyncedObject], ...] = (
     Event,
     Segment,
     MessageTemplate,
+    OctopusEntry,
 )
 
 
@@ -74,6 +77,8 @@ def outstanding(model: type[M]) -> QuerySet[M]:
 
 
 def _waiting_for_dependencies(model: type[SyncedObject]) -> Q:
+    if model is OctopusEntry:
+        return Q(parent__isnull=True) | Q(parent__octy_id__isnull=False)
     if model is not Event:
         return Q()
     undeclared_or_created = ~Exists(
@@ -94,10 +99,17 @@ def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:
     )
 
 
+def pushed_models() -> list[type[SyncedObject]]:
+    """The mirror models a flush pushes now: those of the targets that are switched on."""
+    from .targets import enabled_models  # the targets' modules import this one
+
+    return enabled_models()
+
+
 def has_due_rows(now: datetime | None = None) -> bool:
-    """Whether any mirror row could be claimed now."""
+    """Whether any mirror row could be claimed now (rows of targets switched off wait)."""
     now = now or timezone.now()
-    return any(due(model, now).exists() for model in MIRROR_MODELS)
+    return any(due(model, now).exists() for model in pushed_models())
 
 
 def seconds_until_due(now: datetime | None = None) -> float | None:
@@ -112,7 +124,7 @@ def seconds_until_due(now: datetime | None = None) -> float | None:
         outstanding(model)
         .filter(next_attempt_at__gt=now)
         .aggregate(at=Min("next_attempt_at"))["at"]
-        for model in MIRROR_MODELS
+        for model in pushed_models()
     ]
     earliest = min((at for at in waits if at is not None), default=None)
     return None if earliest is None else (earliest - now).total_seconds()

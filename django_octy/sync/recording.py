@@ -158,17 +158,34 @@ def profile_of_host_object(customer: models.Model, owner: models.Model) -> int:
     Errors name ``owner``, the object whose events need the profile.
     """
     source = profile_source(type(customer))
-    if source is None:
-        problem = f"{customer._meta.label} is not registered with a ProfileSource"
-        raise MappingError(owner, "customer", problem)
-    rows = Profile.objects.filter(**source_ref(customer)).values_list("pk", flat=True)
-    profile_id = rows.first()
-    if profile_id is None:
-        record_save(source, customer)
-        profile_id = rows.first()
-    if profile_id is None:
-        raise MappingError(owner, "customer", f"{describe(customer)} has no profile: see its error")
-    return profile_id
+    return mirror_row_of(customer, source, owner, "customer", "a ProfileSource")
+
+
+def mirror_row_of(
+    host: models.Model,
+    source: Source[Any] | None,
+    owner: models.Model,
+    field_name: str,
+    expected: str,
+) -> int:
+    """The mirror row of ``host`` (mapped by ``source``), recorded first if it has none.
+
+    For an object that needs another's row (an event its customer's profile, a
+    contact its company's entry): errors name ``owner`` and its ``field_name``,
+    and ``expected``, the kind of source ``host`` should be registered with.
+    """
+    if not isinstance(source, ObjectSource):
+        problem = f"{host._meta.label} is not registered with {expected}"
+        raise MappingError(owner, field_name, problem)
+    rows = source.mirror._default_manager.filter(**source_ref(host)).values_list("pk", flat=True)
+    row_id: int | None = rows.first()
+    if row_id is None:
+        record_save(source, host)
+        row_id = rows.first()
+    if row_id is None:
+        label = source.mirror._meta.verbose_name
+        raise MappingError(owner, field_name, f"{describe(host)} has no {label}: see its error")
+    return row_id
 
 
 CustomerKey = tuple[type[models.Model], Any]

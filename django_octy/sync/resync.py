@@ -1,4 +1,4 @@
-"""Resync: push every registered host object and mirror row to Octy again.
+"""Resync: push every registered host object and mirror row to its target again.
 
 A resync has two steps. *Staging* re-reads the host objects of every
 registered source (streamed in primary-key order, ``chunk_size`` at a time)
@@ -49,8 +49,8 @@ from .recording import batches, record_events, upsert_many
 from .registry import registry
 from .sources import EventSource, ObjectSource, Source
 
-UPDATABLE = frozenset({Entity.PROFILE, Entity.ITEM, Entity.TEMPLATE})
-"""Entities Octy can update in place: their synced rows are pushed again."""
+UPDATABLE = frozenset({Entity.PROFILE, Entity.ITEM, Entity.TEMPLATE, Entity.OCTOPUS_ENTRY})
+"""Entities their target can update in place: their synced rows are pushed again."""
 
 MIRRORS: dict[Entity, type[SyncedObject]] = {
     entity: getattr(mirror_models, name) for entity, name in MODEL_NAMES.items()

@@ -1,7 +1,8 @@
-"""Sources: how a host project's own models become Octy objects.
+"""Sources: how a host project's own models become Octy (or Octopus) objects.
 
 A source maps one host model to one kind of Octy object. Subclass
-:class:`ProfileSource`, :class:`ItemSource` or :class:`EventSource`, name the
+:class:`ProfileSource`, :class:`ItemSource` or :class:`EventSource`
+(:class:`OctopusEntrySource` for the Octopus CRM target), name the
 host fields declaratively (``<octy field>_field = "host_field"``) or override
 the method named after the Octy field, and register it in your app's
 ``octy.py``::
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,7 +32,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
-from ..models import Entity, Event, Item, Profile, SyncedObject
+from ..models import (
+    PARENT_TYPES,
+    Entity,
+    EntryType,
+    Event,
+    Item,
+    OctopusEntry,
+    Profile,
+    SyncedObject,
+)
 from . import payloads
 from .registry import AlreadyRegistered, NotRegistered, registry
 
@@ -44,6 +54,7 @@ __all__ = [
     "MappingError",
     "NotRegistered",
     "ObjectSource",
+    "OctopusEntrySource",
     "ProfileSource",
     "Source",
     "describe",
@@ -126,9 +137,11 @@ def read(obj: models.Model, path: str) -> Any:
     return value() if inspect.ismethod(value) else value
 
 
-def read_json(obj: models.Model, paths: Sequence[str]) -> dict[str, Any]:
-    """``{path: value}`` for the paths, made JSON-ready (dates and decimals as strings)."""
-    values = {path: read(obj, path) for path in paths}
+def read_json(obj: models.Model, paths: Sequence[str] | Mapping[str, str]) -> dict[str, Any]:
+    """``{path: value}`` for the paths (``{name: value}`` for a ``{name: path}`` mapping),
+    made JSON-ready (dates and decimals as strings)."""
+    named = paths if isinstance(paths, Mapping) else {path: path for path in paths}
+    values = {name: read(obj, path) for name, path in named.items()}
     loaded: dict[str, Any] = json.loads(json.dumps(values, cls=DjangoJSONEncoder))
     return loaded
 
@@ -180,9 +193,13 @@ class ObjectSource(Source[H]):
         for name in self.fields:
             method = getattr(self, name)
             value = call_mapping(obj, name, lambda method=method: method(obj))  # type: ignore[misc]
-            values[name] = clean_value(self.mirror, obj, name, value)
+            values[name] = self.clean(obj, name, value)
         check_size(obj, values)
         return values
+
+    def clean(self, obj: H, name: str, value: Any) -> Any:
+        """``value`` as the mirror column ``name`` stores it, or a :class:`MappingError`."""
+        return clean_value(self.mirror, obj, name, value)
 
 
 class ProfileSource(ObjectSource[H]):
@@ -256,6 +273,54 @@ class ItemSource(ObjectSource[H]):
         if values["item_price"] < 0:
             raise MappingError(obj, "item_price", "a price is zero or more (in minor units)")
         return values
+
+
+class OctopusEntrySource(ObjectSource[H]):
+    """A host model whose instances are address-book entries of the Octopus CRM.
+
+    ``kind`` is the entry's type (Company, Individual or Contact);
+    ``data_fields`` maps AbEntry fields to host paths
+    (``{"CompanyName": "name"}``), or override :meth:`data`. A contact names
+    its company (or individual) with ``parent_field``, the path to a host
+    object registered with an entry source of its own: that entry is pushed
+    first, and recorded first if it has no row yet. ``reference`` is the
+    host's unique name for the entry (``shop.company:7`` by default).
+    """
+
+    entity = Entity.OCTOPUS_ENTRY
+    mirror = OctopusEntry
+    natural_key = "reference"
+    fields = ("entry_type", "reference", "data", "parent")
+
+    kind: ClassVar[EntryType]
+    data_fields: ClassVar[Mapping[str, str]] = {}
+    parent_field: ClassVar[str | None] = None
+
+    def entry_type(self, obj: H) -> str:
+        return self.kind
+
+    def reference(self, obj: H) -> str:
+        return f"{obj._meta.label_lower}:{obj.pk}"
+
+    def data(self, obj: H) -> dict[str, Any]:
+        return read_json(obj, self.data_fields)
+
+    def parent(self, obj: H) -> OctopusEntry | None:
+        if self.kind != EntryType.CONTACT:
+            return None
+        parent = read(obj, self.parent_field) if self.parent_field else None
+        if parent is None:
+            raise MappingError(obj, "parent", "a contact needs a company or an individual")
+        from .recording import mirror_row_of  # the recording module imports this one
+
+        source = registry.source_for(type(parent), Entity.OCTOPUS_ENTRY)
+        if isinstance(source, OctopusEntrySource) and source.kind not in PARENT_TYPES:
+            raise MappingError(obj, "parent", f"{describe(parent)} is a contact, not a parent")
+        row_id = mirror_row_of(parent, source, obj, "parent", "an OctopusEntrySource")
+        return OctopusEntry.objects.get(pk=row_id)
+
+    def clean(self, obj: H, name: str, value: Any) -> Any:
+        return value if name == "parent" else super().clean(obj, name, value)
 
 
 @dataclass(frozen=True)

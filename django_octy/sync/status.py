@@ -17,17 +17,22 @@ from django.utils import timezone
 from ..models import MODEL_NAMES, Entity, PushLog, SyncAlarm, SyncError, SyncState
 from .pending import outstanding
 from .resync import MIRRORS
+from .targets import target_of
 
 
 @dataclass
 class EntityStatus:
-    """Row counts of one entity by sync state, and its oldest outstanding change."""
+    """Row counts of one entity by sync state, and its oldest outstanding change.
+
+    ``target`` is the label of the service the entity is pushed to.
+    """
 
     entity: str
     label: str
     model_name: str
     counts: dict[str, int]
     oldest_pending: datetime | None
+    target: str = ""
 
     @property
     def total(self) -> int:
@@ -62,7 +67,12 @@ class Status:
         alarm = self.last_alarm
         return {
             "entities": {
-                e.entity: {**e.counts, "total": e.total, "oldest_pending": _iso(e.oldest_pending)}
+                e.entity: {
+                    **e.counts,
+                    "total": e.total,
+                    "oldest_pending": _iso(e.oldest_pending),
+                    "target": e.target,
+                }
                 for e in self.entities
             },
             "oldest_pending": _iso(self.oldest_pending),
@@ -105,6 +115,7 @@ def entity_status(entity: Entity) -> EntityStatus:
         model_name=MODEL_NAMES[entity].lower(),
         counts={state: by_state.get(state, 0) for state in SyncState.values},
         oldest_pending=oldest,
+        target=target_of(entity).label,
     )
 
 

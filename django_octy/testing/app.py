@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import socket
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +14,7 @@ from .faults import Fault
 from .request_log import RequestLogEntry
 from .responses import ApiError, Reply
 from .routes import ROUTES
+from .serving import FaultingApp, format_retry_after, json_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -27,10 +26,6 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 CONTROL_PREFIX = "/_fake/"
 
 
-def format_retry_after(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-
-
 def object_count(route: Route, body: Any) -> int:
     """How many objects a request carries: the length of its array, or 1 for one object."""
     if route.list_key is None:
@@ -39,48 +34,23 @@ def object_count(route: Route, body: Any) -> int:
     return len(value) if isinstance(value, list) else 0
 
 
-def drop_connection(environ: WSGIEnvironment) -> None:
-    """Close the client's socket without answering; werkzeug ignores dropped connections."""
-    sock: socket.socket = environ["werkzeug.socket"]
-    sock.shutdown(socket.SHUT_RDWR)
-    raise ConnectionAbortedError("connection dropped by fault injection")
-
-
-class OctyApp:
+class OctyApp(FaultingApp[RequestLogEntry]):
     """Serves ``fake``'s state over HTTP as Octy would, plus the ``/_fake/`` control API."""
 
     def __init__(self, fake: FakeOcty) -> None:
+        super().__init__(fake, RequestLogEntry)
         self.fake = fake
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         if request.path.startswith(CONTROL_PREFIX):
             return self.fake.control(request)(environ, start_response)
-        entry = RequestLogEntry(
-            request.method,
-            request.path,
-            request.query_string.decode("latin-1"),
-            status=None,
-            objects=0,
-            started_at=time.monotonic(),
-            finished_at=0.0,
-        )
-        fault = self.fake.faults.fault_for(request.path)
-        if fault.delay:
-            time.sleep(fault.delay)
-        if fault.drop_connection:
-            self._finish(entry)
-            drop_connection(environ)
-        response = self._respond(request, fault, entry)
-        entry.status = response.status_code
-        self._finish(entry)
-        return response(environ, start_response)
+        return self.serve(request, environ, start_response)
 
-    def _finish(self, entry: RequestLogEntry) -> None:
-        entry.finished_at = time.monotonic()
-        self.fake.request_log.append(entry)
+    def fault_key(self, request: Request) -> str:
+        return request.path
 
-    def _respond(self, request: Request, fault: Fault, entry: RequestLogEntry) -> Response:
+    def respond(self, request: Request, fault: Fault, entry: RequestLogEntry) -> Response:
         if fault.status is not None:
             error = ApiError(
                 fault.status,
@@ -166,6 +136,4 @@ class OctyApp:
 
 
 def _json_response(reply: Reply) -> Response:
-    return Response(
-        json.dumps(reply.body), reply.status, reply.headers, content_type="application/json"
-    )
+    return json_response(reply.body, reply.status, reply.headers)

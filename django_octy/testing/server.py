@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import random
 import secrets
-import socket
-import threading
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
-from typing import Any
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from typing import TYPE_CHECKING, Any
 
 from .app import OctyApp
 from .control import ControlApi
-from .faults import DEFAULT_REJECTION, Fault, FaultPlan, FaultRule, FaultStorm, rejections_of
+from .faults import DEFAULT_REJECTION, Fault, FaultRule, FaultStorm, rejections_of
 from .request_log import RequestLogEntry
 from .resources import identity, profiles, recommendations
+from .serving import FakeServer
 from .state import OctyState
 
-HOST = "127.0.0.1"
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
-class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler without the access-log line per request.
-
-    It speaks HTTP/1.1 so that clients keep connections alive, as with the real API.
-    """
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class FakeOcty:
+class FakeOcty(FakeServer[RequestLogEntry]):
     """A fake Octy API served on 127.0.0.1 in a background thread.
 
     Use it as a context manager (``with FakeOcty() as octy:``) or call
     :meth:`start` and :meth:`stop`. Point the client at :attr:`url` with
     :attr:`public_key` and :attr:`secret_key`.
     """
+
+    thread_name = "fake-octy"
 
     def __init__(
         self,
@@ -49,80 +36,17 @@ class FakeOcty:
         port: int = 0,
         latency: float = 0.0,
     ) -> None:
+        super().__init__(port, latency)
         self.public_key = public_key or f"pk_test_{secrets.token_hex(12)}"
         self.secret_key = secret_key or f"sk_test_{secrets.token_hex(24)}"
-        self.port = port
         self.state = OctyState()
-        self.faults = FaultPlan()
-        self.latency = latency
-        self.request_log: list[RequestLogEntry] = []
         self.control = ControlApi(self)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __repr__(self) -> str:
-        where = self.url if self._server else "stopped"
-        return f"<FakeOcty {where} public_key={self.public_key!r}>"
+    def account(self) -> str:
+        return f"public_key={self.public_key!r}"
 
-    # Lifecycle
-
-    def start(self) -> FakeOcty:
-        if self._server is not None:
-            raise RuntimeError("This FakeOcty is already running")
-        # Binding here rather than in werkzeug turns a busy port into an OSError
-        # (werkzeug would print and call sys.exit).
-        listener = socket.create_server((HOST, self.port))
-        self.port = listener.getsockname()[1]
-        try:
-            self._server = make_server(
-                HOST,
-                self.port,
-                OctyApp(self),
-                threaded=True,
-                request_handler=QuietRequestHandler,
-                fd=listener.fileno(),
-            )
-        finally:
-            listener.close()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-octy-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until :meth:`stop` is called from another one."""
-        self.start()
-        assert self._thread is not None
-        self._thread.join()
-
-    def __enter__(self) -> FakeOcty:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+    def wsgi_app(self) -> WSGIApplication:
+        return OctyApp(self)
 
     # Inspection: copies (one level deep) taken under the lock, safe while requests are served.
 
@@ -205,17 +129,6 @@ class FakeOcty:
             return recommendations.recommended(self.state, profile_id)
 
     # Faults.
-
-    @property
-    def latency(self) -> float:
-        """Seconds added to every API request."""
-        return self.faults.latency
-
-    @latency.setter
-    def latency(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError(f"latency cannot be negative, got {seconds}")
-        self.faults.latency = seconds
 
     def inject(
         self,

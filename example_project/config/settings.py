@@ -131,6 +131,11 @@ OCTY = {
     "VISITOR_RESOLVER": "shop.views.customer_of",
 }
 
+# The Octopus (Maximizer CRM) target: off unless OCTOPUS_BASE_URL is set; the demo points it
+# at a fake CRM. The credentials come from OCTOPUS_DATABASE, OCTOPUS_UID and OCTOPUS_PASSWORD
+# (or OCTOPUS_TOKEN).
+OCTOPUS = {"ALLOW_INSECURE": env_flag("OCTOPUS_ALLOW_INSECURE")}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,9 +1,10 @@
-"""What the shop sends to Octy.
+"""What the shop sends to Octy, and to its CRM.
 
 Customers are profiles, products are catalogue items, and paid orders, page
 views and logins are customer events. Event types, segments and message
 templates are declared in ``example_project/definitions/`` (applied with
-``manage.py octy_apply``).
+``manage.py octy_apply``). Customers are also Individual entries of the
+shop's Maximizer CRM, through its Octopus API (when ``OCTOPUS`` is configured).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django_octy import sources
+from django_octy.models import EntryType
 
 from .models import Customer, Login, Order, PageView, Product
 
@@ -30,6 +32,20 @@ class CustomerSource(sources.ProfileSource[Customer]):
 
     def has_charged(self, customer: Customer) -> bool:
         return customer.orders.filter(paid_at__isnull=False).exists()
+
+
+@sources.register(Customer)
+class CustomerEntrySource(sources.OctopusEntrySource[Customer]):
+    """The customer as an Individual in the CRM; the shop has no last name, the CRM needs one."""
+
+    kind = EntryType.INDIVIDUAL
+
+    def data(self, customer: Customer) -> dict[str, Any]:
+        return {
+            "FirstName": customer.first_name,
+            "LastName": customer.user.get_username(),
+            "Email": customer.user.email,
+        }
 
 
 @sources.register(Product)

@@ -51,3 +51,23 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
+
+
+class Company(models.Model):
+    """A business customer: a Company entry in the CRM, its people Contacts."""
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=50, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="people")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,12 +1,20 @@
-"""The shop's Octy sources: customers are profiles, products are items, paid orders are events."""
+"""The shop's sources: customers are profiles, products are items, paid orders are events
+in Octy; companies and their people are Company and Contact entries in the Octopus CRM.
+
+``CustomerEntrySource`` (customers as Individual entries) is registered by the
+tests that sync customers to both targets, so that the Octy tests' customers go
+to Octy only.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django_octy import sources
+from django_octy.models import EntryType
 
-from .models import Customer, Order, Product
+from .models import Company, Customer, Order, Person, Product
 
 
 @sources.register(Customer)
@@ -50,3 +58,30 @@ class OrderSource(sources.EventSource[Order]):
             )
             for line in order.lines.select_related("product")
         ]
+
+
+@sources.register(Company)
+class CompanySource(sources.OctopusEntrySource[Company]):
+    kind = EntryType.COMPANY
+    data_fields: ClassVar[Mapping[str, str]] = {"CompanyName": "name", "Phone": "phone"}
+
+
+@sources.register(Person)
+class PersonSource(sources.OctopusEntrySource[Person]):
+    kind = EntryType.CONTACT
+    data_fields: ClassVar[Mapping[str, str]] = {
+        "FirstName": "first_name",
+        "LastName": "last_name",
+        "Email": "email",
+    }
+    parent_field = "company"
+
+
+class CustomerEntrySource(sources.OctopusEntrySource[Customer]):
+    kind = EntryType.INDIVIDUAL
+    # The shop keeps no last name, which Octopus requires: the e-mail address stands in.
+    data_fields: ClassVar[Mapping[str, str]] = {
+        "FirstName": "first_name",
+        "LastName": "email",
+        "Email": "email",
+    }

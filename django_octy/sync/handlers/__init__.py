@@ -1,10 +1,12 @@
 """Handlers: per entity, how mirror rows are sent to a target and how each fared.
 
-The engine (claims, leases, backoff, bookkeeping) knows nothing of Octy; it
-drives one :class:`Handler` per entity. A handler builds the target's payloads
-from mirror rows, makes the calls, and maps the answers back to rows. It
-never writes to the database: it returns an outcome per row, or raises the
-target's error when a whole request failed.
+The engine (claims, leases, backoff, bookkeeping) knows nothing of Octy or
+Octopus; it drives one :class:`Handler` per entity (or per part of one, see
+``scope``), which its :class:`~django_octy.sync.targets.Target` provides. A
+handler builds the target's payloads from mirror rows, makes the calls, and
+maps the answers back to rows. It never writes to the database: it returns an
+outcome per row, or raises the target's error when a whole request failed
+(:class:`PushInterrupted` when it failed part-way).
 """
 
 from __future__ import annotations
@@ -13,8 +15,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
+from django.db.models import Q
+
 from ...models import Entity, Operation, SyncedObject
 from ..outcomes import Outcome
+
+
+class PushInterrupted(Exception):
+    """A push that sends its rows one request at a time failed part-way.
+
+    ``outcomes`` are those of the rows that went through; ``error`` is what
+    stopped the push, and is about the rows left.
+    """
+
+    def __init__(self, outcomes: dict[int, Outcome], error: Exception) -> None:
+        super().__init__(str(error))
+        self.outcomes = outcomes
+        self.error = error
 
 
 class Handler(ABC):
@@ -22,6 +39,8 @@ class Handler(ABC):
     model: ClassVar[type[SyncedObject]]
     select_related: ClassVar[tuple[str, ...]] = ()
     """Relations the claim loads with the rows (what payloads read)."""
+    scope: ClassVar[Q] = Q()
+    """The rows of ``model`` this handler pushes (all of them by default)."""
 
     def batch_limit(self, operation: Operation) -> int | None:
         """Most rows one :meth:`push` may take for ``operation`` (``None``: the claim's size)."""

@@ -1,0 +1,47 @@
+"""Octy as a target: the ``OCTY`` settings, its batch handlers, and its errors."""
+
+from __future__ import annotations
+
+from ...client import OctyAuthError, OctyClient, OctyConfigurationError, OctyError
+from ...client.batching import MAX_BATCH_SIZE
+from ...conf import settings
+from ...connection import get_client
+from ...models import AlarmKind, Entity, Operation
+from ..handlers.octy import HANDLERS
+from ..outcomes import Rejected
+from ..recording import declare_event_types
+from . import Target
+
+
+class OctyTarget(Target):
+    name = "octy"
+    label = "Octy"
+    entities = (
+        Entity.EVENT_TYPE,
+        Entity.PROFILE,
+        Entity.ITEM,
+        Entity.EVENT,
+        Entity.SEGMENT,
+        Entity.TEMPLATE,
+    )
+    auth_alarm = AlarmKind.AUTH
+    configuration_alarm = AlarmKind.CONFIGURATION
+    error_class = OctyError
+    auth_error_class = OctyAuthError
+    configuration_error_class = OctyConfigurationError
+    handler_classes = HANDLERS
+
+    def enabled(self) -> bool:
+        return bool(settings.SYNC_ENABLED)
+
+    def batch_size(self) -> int:
+        return max(1, min(int(settings.BATCH_SIZE), MAX_BATCH_SIZE))
+
+    def prepare(self) -> None:
+        declare_event_types()
+
+    def make_client(self) -> OctyClient:
+        return get_client()
+
+    def rejected(self, operation: Operation, error: Exception) -> Rejected:
+        return Rejected.from_error(operation, error)

@@ -1,0 +1,67 @@
+"""The fake Octopus's store: address book entries, session tokens and test rejections."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...octopus.keys import SEPARATOR, EntryIdentity
+
+TOKEN_MAX_AGE = 24 * 3600.0
+
+
+@dataclass
+class TokenSession:
+    """A session token's life: it expires ``ttl`` seconds after its last use, 24 h at most."""
+
+    issued_at: float
+    last_used: float
+    stamp: str
+
+    def valid(self, now: float, ttl: float) -> bool:
+        return now - self.last_used <= ttl and now - self.issued_at <= TOKEN_MAX_AGE
+
+
+def session_stamp(token: str) -> str:
+    """What makes the Keys issued to one session differ from another's."""
+    return hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
+@dataclass
+class Entry:
+    """One AbEntry: its identity, its fields, and its parent's stable id (contacts)."""
+
+    identity: EntryIdentity
+    fields: dict[str, Any]
+    parent: str | None = None
+    sequence: int = 0
+    contacts: int = 0
+    last_key: str = ""
+
+    def key_for(self, stamp: str) -> str:
+        """The Key this entry has in a session: it decodes to the identity, but varies.
+
+        The session's stamp follows the number, as a fourth field.
+        """
+        identity = self.identity
+        text = SEPARATOR.join((identity.type, identity.id, str(identity.number), stamp))
+        self.last_key = base64.b64encode(text.encode()).decode("ascii")
+        return self.last_key
+
+
+@dataclass
+class OctopusState:
+    """All the fake's data. Hold ``lock`` while reading or changing anything."""
+
+    clock: Callable[[], float] = time.monotonic
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    sessions: dict[str, TokenSession] = field(default_factory=dict)
+    # (field, value) -> the message a write of an entry with that value fails with.
+    rejections: dict[tuple[str, str], str] = field(default_factory=dict)
+    next_sequence: int = 1

@@ -1,0 +1,150 @@
+"""AbEntry writes through the client, checked in the fake's store."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_octy.octopus import OctopusClient, OctopusEntryError, decode_key
+from django_octy.testing import FakeOctopus
+
+from .conftest import ClientFactory, company, contact
+
+
+def test_company_then_contacts_with_the_parent_key_resolved(
+    client: OctopusClient, crm: FakeOctopus
+) -> None:
+    abc = decode_key(client.create_entry(company("ABC Wine Shop"))["Key"])
+    first = client.create_entry(contact("Doe", abc.encode(), FirstName="Jane"))
+    second = client.create_entry(contact("Roe", abc.encode()))
+    jane, roe = decode_key(first["Key"]), decode_key(second["Key"])
+    assert (abc.type, abc.number) == ("Company", 0)
+    assert (jane.type, jane.id, jane.number) == ("Contact", abc.id, 1)
+    assert (roe.id, roe.number) == (abc.id, 2)
+    stored = crm.entries
+    assert set(stored) == {abc.stable_id, jane.stable_id, roe.stable_id}
+    assert stored[jane.stable_id]["ParentKey"] == abc.stable_id
+    assert stored[jane.stable_id]["FirstName"] == "Jane"
+    assert stored[abc.stable_id]["CompanyName"] == "ABC Wine Shop"
+
+
+def test_update_changes_only_the_fields_sent(client: OctopusClient, crm: FakeOctopus) -> None:
+    key = client.create_entry(company("ABC", Phone="1", Address={"City": "Lyon", "Country": "FR"}))[
+        "Key"
+    ]
+    client.update_entry({"Key": key, "Phone": "2", "Address": {"City": "Paris"}})
+    [stored] = crm.entries.values()
+    assert (stored["CompanyName"], stored["Phone"]) == ("ABC", "2")
+    assert stored["Address"] == {"City": "Paris", "Country": "FR"}
+
+
+def test_delete_removes_the_entry(client: OctopusClient, crm: FakeOctopus) -> None:
+    keep = client.create_entry(company("Keep"))["Key"]
+    gone = client.create_entry(company("Gone"))["Key"]
+    client.delete_entry(gone)
+    assert list(crm.entries) == [decode_key(keep).stable_id]
+    with pytest.raises(OctopusEntryError, match="does not exist"):
+        client.delete_entry(gone)
+
+
+def test_a_company_with_contacts_is_not_deleted(client: OctopusClient, crm: FakeOctopus) -> None:
+    parent = client.create_entry(company("ABC"))["Key"]
+    client.create_entry(contact("Doe", parent))
+    with pytest.raises(OctopusEntryError, match="contacts"):
+        client.delete_entry(parent)
+    assert len(crm.entries) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"Type": "Company"}, "CompanyName is required"),
+        ({"Type": "Individual", "FirstName": "Jo"}, "LastName is required"),
+        ({"Type": "Contact", "LastName": "Doe"}, "ParentKey is required"),
+        ({"Type": "Robot", "LastName": "Doe"}, "Type must be one of"),
+        ({"Type": "Company", "CompanyName": "A", "Colour": "red"}, "Colour is not a field"),
+    ],
+)
+def test_entries_missing_what_their_type_needs_are_refused(
+    client: OctopusClient, crm: FakeOctopus, data: dict[str, str], message: str
+) -> None:
+    with pytest.raises(OctopusEntryError) as info:
+        client.create_entry(data)
+    assert info.value.code == -1
+    assert any(message in text for text in info.value.messages)
+    assert not info.value.retryable
+    assert crm.entries == {}
+
+
+def test_a_contact_needs_an_existing_company_or_individual(
+    client: OctopusClient, crm: FakeOctopus
+) -> None:
+    parent = client.create_entry(company("ABC"))["Key"]
+    doe = client.create_entry(contact("Doe", parent))["Key"]
+    with pytest.raises(OctopusEntryError, match="type not supported"):
+        client.create_entry(contact("Roe", doe))
+    client.delete_entry(doe)
+    client.delete_entry(parent)
+    with pytest.raises(OctopusEntryError, match="does not exist"):
+        client.create_entry(contact("Poe", parent))
+    assert crm.entries == {}
+
+
+def test_type_and_parent_key_cannot_change(client: OctopusClient, crm: FakeOctopus) -> None:
+    first = client.create_entry(company("First"))["Key"]
+    second = client.create_entry(company("Second"))["Key"]
+    doe = client.create_entry(contact("Doe", first))["Key"]
+    with pytest.raises(OctopusEntryError, match="Type cannot be changed"):
+        client.update_entry({"Key": first, "Type": "Individual"})
+    with pytest.raises(OctopusEntryError, match="ParentKey cannot be changed"):
+        client.update_entry({"Key": doe, "ParentKey": second})
+    client.update_entry({"Key": doe, "ParentKey": first, "LastName": "Doe-Smith"})
+    assert crm.entries[decode_key(doe).stable_id]["LastName"] == "Doe-Smith"
+    assert crm.entries[decode_key(first).stable_id]["Type"] == "Company"
+
+
+def test_a_refused_entry_fails_alone_with_its_message(
+    client: OctopusClient, crm: FakeOctopus
+) -> None:
+    crm.reject_entry("CompanyName", "Blocked Ltd", "Duplicate company (DONOTUPDATE)")
+    created, failed = [], []
+    for name in ("Alpha", "Blocked Ltd", "Gamma"):
+        try:
+            created.append(client.create_entry(company(name))["Key"])
+        except OctopusEntryError as error:
+            failed.append((name, error.messages))
+    assert failed == [("Blocked Ltd", ["Duplicate company (DONOTUPDATE)"])]
+    names = sorted(entry["CompanyName"] for entry in crm.entries.values())
+    assert names == ["Alpha", "Gamma"]
+    assert [entry.code for entry in crm.request_log if entry.method == "Create"] == [0, -1, 0]
+
+
+def test_object_messages_carry_their_error_codes(crm: FakeOctopus) -> None:
+    with FakeOctopus(password="pw", msg_style="object") as objects:
+        client = OctopusClient(
+            objects.url,
+            database=objects.database,
+            uid=objects.uid,
+            password="pw",
+            allow_insecure=True,
+        )
+        with pytest.raises(OctopusEntryError) as info:
+            client.create_entry({"Type": "Company"})
+        client.close()
+    assert info.value.messages == ["CompanyName is required for a Company."]
+    assert len(info.value.error_codes) == 1 and info.value.error_codes[0] < 0
+
+
+def test_the_older_method_names_work_the_same(make_client: ClientFactory, crm: FakeOctopus) -> None:
+    client = make_client(method_style="entity")
+    key = client.create_entry(company("ABC"))["Key"]
+    client.update_entry({"Key": key, "Phone": "5"})
+    assert [row["Phone"] for row in client.read_entries({"Phone": 1})] == ["5"]
+    client.delete_entry(key)
+    paths = [entry.path for entry in crm.request_log]
+    assert paths[1:] == [
+        "/octopus/AbEntryCreate",
+        "/octopus/AbEntryUpdate",
+        "/octopus/AbEntryRead",
+        "/octopus/AbEntryDelete",
+    ]
+    assert crm.entries == {}

@@ -1,0 +1,97 @@
+"""The fake Octopus's own rules, spoken to over raw HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from django_octy.testing import FakeOctopus
+
+
+def post(crm: FakeOctopus, method: str, body: Any, token: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(f"{crm.url}/{method}", json=body, headers=headers, timeout=5)
+
+
+def login(crm: FakeOctopus) -> str:
+    body = {"Database": crm.database, "UID": crm.uid, "Password": crm.password}
+    answer = post(crm, "Authenticate", body).json()
+    assert answer["Code"] == 0
+    token: str = answer["Data"]["Token"]
+    return token
+
+
+def test_failures_are_http_200_with_code_minus_one(crm: FakeOctopus) -> None:
+    wrong = post(crm, "Authenticate", {"Database": crm.database, "UID": crm.uid, "Password": "x"})
+    no_token = post(crm, "Read", {"AbEntry": {"Scope": {"Fields": {"Key": 1}}}})
+    bad_token = post(crm, "Read", {"AbEntry": {"Scope": {"Fields": {"Key": 1}}}}, "forged")
+    for response in (wrong, no_token, bad_token):
+        assert response.status_code == 200
+        assert response.json()["Code"] == -1
+    assert no_token.json()["Msg"] == ["Token is invalid"]
+    assert bad_token.json()["Msg"] == ["Token is invalid"]
+
+
+def test_the_body_must_name_the_entity(crm: FakeOctopus) -> None:
+    token = login(crm)
+    answer = post(crm, "Create", {"Data": {"Key": None, "Type": "Company"}}, token).json()
+    assert answer["Code"] == -1
+    assert "AbEntry" in answer["Msg"][0]
+    created = post(
+        crm, "Create", {"AbEntry": {"Data": {"Type": "Company", "CompanyName": "A"}}}, token
+    ).json()
+    assert created["Code"] == -1  # a create sends "Key": null
+    assert crm.entries == {}
+
+
+def test_unknown_methods_and_verbs(crm: FakeOctopus) -> None:
+    assert post(crm, "Explode", {}).status_code == 404
+    assert requests.get(f"{crm.url}/Read", timeout=5).status_code == 405
+
+
+def test_a_page_key_belongs_to_its_query(crm: FakeOctopus) -> None:
+    token = login(crm)
+    for name in ("A", "B", "C"):
+        data = {"Key": None, "Type": "Company", "CompanyName": name}
+        assert post(crm, "Create", {"AbEntry": {"Data": data}}, token).json()["Code"] == 0
+    read = {"Scope": {"Fields": {"CompanyName": 1}}, "OrderBy": {"PageSize": 2}}
+    first = post(crm, "Read", {"AbEntry": read}, token).json()["AbEntry"]
+    assert [row["CompanyName"] for row in first["Data"]] == ["A", "B"]
+    other = {
+        "Scope": {"Fields": {"Key": 1}},
+        "OrderBy": {"PageSize": 2, "PageKey": first["PageKey"]},
+    }
+    answer = post(crm, "Read", {"AbEntry": other}, token).json()
+    assert answer["Code"] == -1 and "PageKey" in answer["Msg"][0]
+    second = {**read, "OrderBy": {"PageSize": 2, "PageKey": first["PageKey"]}}
+    last = post(crm, "Read", {"AbEntry": second}, token).json()["AbEntry"]
+    assert ([row["CompanyName"] for row in last["Data"]], "PageKey" in last) == (["C"], False)
+
+
+def test_beta_warnings_ride_along_with_success() -> None:
+    with FakeOctopus(password="pw", beta_warning=True) as crm:
+        token = login(crm)
+        data = {"Key": None, "Type": "Company", "CompanyName": "A"}
+        answer = post(crm, "Create", {"AbEntry": {"Data": data}}, token).json()
+        assert (answer["Code"], answer["Msg"]) == (0, ["This method is in beta."])
+
+
+def test_reset_forgets_entries_tokens_faults_and_log(crm: FakeOctopus) -> None:
+    token = login(crm)
+    data = {"Key": None, "Type": "Company", "CompanyName": "A"}
+    post(crm, "Create", {"AbEntry": {"Data": data}}, token)
+    crm.inject("Read", status=503, times=None)
+    crm.reset()
+    assert (crm.entries, crm.request_log) == ({}, [])
+    assert post(crm, "TokenValid", {}, token).json()["Code"] == -1
+    assert (
+        post(crm, "Read", {"AbEntry": {"Scope": {"Fields": {"Key": 1}}}}, login(crm)).status_code
+        == 200
+    )
+
+
+def test_octopus_server_fixture_is_fresh_per_test(octopus_server: FakeOctopus) -> None:
+    assert octopus_server.entries == {}
+    assert octopus_server.request_log == []
+    assert octopus_server.url.startswith("http://127.0.0.1:")
