@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test test-postgres lint demo clean
+.PHONY: test test-postgres test-reliability lint demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Run the whole test suite (SQLite, in-memory Celery broker).
+## Run the whole test suite (SQLite, in-memory Celery broker; PostgreSQL-only scenarios skip).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Run the whole test suite against PostgreSQL and Redis on this machine.
+PG_AND_REDIS = DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/django_octy} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}
+
+## Run the test suite but the reliability scenarios against PostgreSQL and Redis on this machine.
 test-postgres: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/django_octy} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PG_AND_REDIS) $(BIN)/python -m pytest -m "not reliability" $(PYTEST_ARGS)
+
+## Run the reliability scenarios (worker kills, broker outage, fault storm, hostile input,
+## security) against PostgreSQL and Redis on this machine.
+test-reliability: $(STAMP)
+	$(PG_AND_REDIS) $(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
 
 ## ruff, mypy, and a check that models and migrations agree.
 lint: $(STAMP)

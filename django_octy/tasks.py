@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import DatabaseError
 
 from .conf import settings
 from .readback.octopus import pull_entries
 from .readback.pulling import pull as pull_entity
+from .sync.claim import another_flusher_would_help
 from .sync.flush import flush_all
 from .sync.pending import has_due_rows, seconds_until_due
 from .sync.scheduling import schedule_flush, send_flush
+from .sync.targets import all_targets
 
 FOLLOW_UP_HORIZON = 300.0
 """A flush schedules the next one itself when rows in backoff are due within this many
@@ -26,14 +28,27 @@ seconds; later ones are left to the sweep."""
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     ignore_result=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
     max_retries=3,
 )
-def flush(entities: list[str] | None = None) -> dict[str, Any]:
-    """Push every due row (of ``entities``, default all) to Octy."""
+def flush(self: Task[..., Any], entities: list[str] | None = None) -> dict[str, Any]:
+    """Push every due row (of ``entities``, default all) to its target.
+
+    A flush that finds more than one batch due (on a database whose claims skip
+    locked rows) first sends one more flush, so that an idle worker joins in;
+    that one does the same, until every worker is busy or one batch at most is
+    left. Not when run eagerly: the other worker would be this very call.
+    """
+    if (
+        settings.SYNC_ENABLED
+        and not self.request.is_eager
+        and another_flusher_would_help(min(target.batch_size() for target in all_targets()))
+    ):
+        send_flush()
     summary = flush_all(entities)
     if not (summary.stopped or summary.disabled):
         wait = seconds_until_due()

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ..conf import settings
 from ..models import BOOKKEEPING_FIELDS, Operation, PushLog, SyncedObject, SyncError, SyncState
 from .backoff import retry_delay
-from .claim import Claim
+from .claim import Claim, skips_locked_rows
 from .handlers import Handler
 from .outcomes import Outcome, Rejected, Released, Retry, Synced
 from .rows import write_rows
@@ -129,7 +129,7 @@ def apply(
     settler = Settler(handler, timezone.now())
     sent = {row.pk: row for row in claim.rows}
     model = handler.model
-    skip_locked = connections[router.db_for_write(model)].features.has_select_for_update_skip_locked
+    skip_locked = skips_locked_rows(model)
     settled = settle_locked(settler, claim, sent, outcomes, operations, sent, skip_locked)
     PushLog.objects.bulk_create(push_logs)
     held = sent.keys() - settled if skip_locked else set()

@@ -25,9 +25,27 @@ _quiet_until = 0.0
 
 
 def request_flush() -> None:
-    """Schedule a flush once the current transaction commits (at once outside one)."""
-    if settings.SYNC_ENABLED:
+    """Schedule a flush once the current transaction commits (at once outside one).
+
+    A transaction that saves many objects registers one callback, not one a save.
+    """
+    if settings.SYNC_ENABLED and not flush_already_requested():
         transaction.on_commit(schedule_flush)
+
+
+def flush_already_requested() -> bool:
+    """Whether the last commit callback of the open transaction is a flush already.
+
+    A callback still on the list survives every rollback that a new one would
+    survive: a rollback of a savepoint that was open when it was registered
+    discards both, and the savepoints released since can no longer roll back.
+    Only the last callback is looked at, so a save stays O(1).
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block or not connection.run_on_commit:
+        return False
+    _savepoints, callback, _robust = connection.run_on_commit[-1]
+    return callback is schedule_flush
 
 
 def schedule_flush(delay: float | None = None) -> bool:

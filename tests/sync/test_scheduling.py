@@ -1,0 +1,82 @@
+"""Waking the flush: one commit callback per transaction, and more flushers for a backlog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from django_octy.models import Profile
+from django_octy.sync.claim import another_flusher_would_help
+from django_octy.sync.scheduling import schedule_flush
+from django_octy.testing import FakeOcty
+from tests.shop.models import Customer
+
+from .conftest import is_postgres
+
+pytestmark = pytest.mark.django_db
+
+
+def flush_callbacks(callbacks: list[Any]) -> int:
+    return sum(1 for callback in callbacks if callback is schedule_flush)
+
+
+def test_a_transaction_of_many_saves_registers_one_flush(
+    octy: FakeOcty, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for number in range(200):
+            Customer.objects.create(email=f"c{number}@example.com")
+
+    assert Profile.objects.count() == 200
+    assert flush_callbacks(callbacks) == 1
+
+
+def test_a_rolled_back_savepoint_keeps_the_flush_of_the_saves_before_it(
+    octy: FakeOcty, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        Customer.objects.create(email="kept@example.com")
+        try:
+            with transaction.atomic():
+                Customer.objects.create(email="ghost@example.com")
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+
+    assert list(Profile.objects.values_list("customer_id", flat=True)) == [
+        str(Customer.objects.get(email="kept@example.com").pk)
+    ]
+    assert flush_callbacks(callbacks) == 1
+
+
+def test_saves_only_inside_a_rolled_back_savepoint_leave_no_flush_behind(
+    octy: FakeOcty, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                Customer.objects.create(email="ghost@example.com")
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        Customer.objects.create(email="after@example.com")
+
+    assert Profile.objects.count() == 1
+    assert flush_callbacks(callbacks) == 1
+
+
+@pytest.mark.skipif(not is_postgres, reason="needs PostgreSQL (SKIP LOCKED)")
+def test_another_flusher_helps_only_with_more_than_one_claim_due(octy: FakeOcty) -> None:
+    Profile.objects.bulk_create(Profile(customer_id=f"c{n}") for n in range(5))
+
+    assert another_flusher_would_help(limit=4)
+    assert not another_flusher_would_help(limit=5)
+
+
+@pytest.mark.skipif(is_postgres, reason="SQLite's flushers queue on its write lock")
+def test_on_sqlite_one_flusher_drains_a_backlog(octy: FakeOcty) -> None:
+    Profile.objects.bulk_create(Profile(customer_id=f"c{n}") for n in range(5))
+
+    assert not another_flusher_would_help(limit=1)
