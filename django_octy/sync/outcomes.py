@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..client import OctyError
 from ..models import Operation
 
 
@@ -28,19 +27,6 @@ class Rejected:
     reason: str = ""
     messages: tuple[str, ...] = ()
     extended_help: str = ""
-
-    @classmethod
-    def from_error(cls, operation: Operation, error: Exception) -> Rejected:
-        if not isinstance(error, OctyError):
-            return cls(operation, f"{type(error).__name__}: {error}")
-        return cls(
-            operation,
-            str(error),
-            http_status=error.status,
-            reason=error.reason,
-            messages=tuple(error.error_messages),
-            extended_help=next(iter(error.extended_help), ""),
-        )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from ...client import BatchResult, OctyAPIError, OctyClient
+from ...client import BatchResult, OctyAPIError, OctyClient, OctyError
 from ...models import (
     Entity,
     Event,
@@ -28,6 +28,20 @@ NOT_IN_ANSWER = "Octy's answer did not mention this object"
 def already_exists(message: str) -> bool:
     """Whether Octy refused a create because the object is there already."""
     return "already exist" in message.lower()
+
+
+def rejected(operation: Operation, error: Exception) -> Rejected:
+    """The outcome of a row Octy refused with ``error`` (its status, reason and messages)."""
+    if not isinstance(error, OctyError):
+        return Rejected(operation, f"{type(error).__name__}: {error}")
+    return Rejected(
+        operation,
+        str(error),
+        http_status=error.status,
+        reason=error.reason,
+        messages=tuple(error.error_messages),
+        extended_help=next(iter(error.extended_help), ""),
+    )
 
 
 class OctyHandler(Handler):
@@ -263,7 +277,7 @@ class SegmentHandler(OctyHandler):
         except OctyAPIError as error:
             if error.retryable or not already_exists(str(error)):
                 raise
-            return self.recover(rows) or {row.pk: Rejected.from_error(Operation.CREATE, error)}
+            return self.recover(rows) or {row.pk: rejected(Operation.CREATE, error)}
         return {row.pk: Synced(str(answer.get(self.remote_id)), answer)}
 
     def send_delete(self, ids: list[str]) -> BatchResult:

@@ -7,7 +7,7 @@ from ...client.batching import MAX_BATCH_SIZE
 from ...conf import settings
 from ...connection import get_client
 from ...models import AlarmKind, Entity, Operation
-from ..handlers.octy import HANDLERS
+from ..handlers.octy import HANDLERS, rejected
 from ..outcomes import Rejected
 from ..recording import declare_event_types
 from . import Target
@@ -44,4 +44,4 @@ class OctyTarget(Target):
         return get_client()
 
     def rejected(self, operation: Operation, error: Exception) -> Rejected:
-        return Rejected.from_error(operation, error)
+        return rejected(operation, error)
