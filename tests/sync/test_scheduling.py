@@ -22,6 +22,15 @@ def flush_callbacks(callbacks: list[Any]) -> int:
     return sum(1 for callback in callbacks if callback is schedule_flush)
 
 
+def create_in_a_rolled_back_savepoint(email: str) -> None:
+    try:
+        with transaction.atomic():
+            Customer.objects.create(email=email)
+            raise RuntimeError("roll the savepoint back")
+    except RuntimeError:
+        pass
+
+
 def test_a_transaction_of_many_saves_registers_one_flush(
     octy: FakeOcty, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -38,12 +47,7 @@ def test_a_rolled_back_savepoint_keeps_the_flush_of_the_saves_before_it(
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         Customer.objects.create(email="kept@example.com")
-        try:
-            with transaction.atomic():
-                Customer.objects.create(email="ghost@example.com")
-                raise RuntimeError("roll the savepoint back")
-        except RuntimeError:
-            pass
+        create_in_a_rolled_back_savepoint("ghost@example.com")
 
     assert list(Profile.objects.values_list("customer_id", flat=True)) == [
         str(Customer.objects.get(email="kept@example.com").pk)
@@ -55,12 +59,7 @@ def test_saves_only_inside_a_rolled_back_savepoint_leave_no_flush_behind(
     octy: FakeOcty, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        try:
-            with transaction.atomic():
-                Customer.objects.create(email="ghost@example.com")
-                raise RuntimeError("roll the savepoint back")
-        except RuntimeError:
-            pass
+        create_in_a_rolled_back_savepoint("ghost@example.com")
         Customer.objects.create(email="after@example.com")
 
     assert Profile.objects.count() == 1
