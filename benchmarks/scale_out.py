@@ -34,6 +34,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import machine_load  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 from tests.reliability.workers import (  # noqa: E402
     SETTINGS_MODULE,
@@ -185,7 +186,7 @@ def main() -> None:
     worker_counts = args[1:] or [1, 2, 4]
     print(
         f"{count:,} pending profiles, Octy latency {LATENCY * 1000:.0f} ms, PostgreSQL + Redis, "
-        f"{os.cpu_count()} CPUs (shared machine), settings {SETTINGS_MODULE}",
+        f"{machine_load()}, settings {SETTINGS_MODULE}",
         flush=True,
     )
     create_database()

@@ -29,6 +29,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
 
+from benchmarks.machine import machine_load  # noqa: E402
 from django_octy.sync.scheduling import reset_debounce  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 from tests.celery_app import app as celery_app  # noqa: E402
@@ -40,7 +41,7 @@ PROFILE_WRITES = ("/v1/retention/profiles/create", "/v1/retention/profiles/updat
 def describe_setup() -> str:
     """The database and broker a run uses, for its first output line."""
     broker = str(settings.CELERY_BROKER_URL).split("://", 1)[0]
-    return f"database {connection.vendor}, broker {broker}, {os.cpu_count()} CPUs (shared)"
+    return f"database {connection.vendor}, broker {broker}, {machine_load()}"
 
 
 @contextmanager
