@@ -16,11 +16,10 @@ from django.db import DatabaseError
 from .conf import settings
 from .readback.octopus import pull_entries
 from .readback.pulling import pull as pull_entity
-from .sync.claim import another_flusher_would_help
 from .sync.flush import flush_all
 from .sync.pending import has_due_rows, seconds_until_due
 from .sync.scheduling import schedule_flush, send_flush
-from .sync.targets import all_targets
+from .sync.targets import another_flusher_would_help
 
 FOLLOW_UP_HORIZON = 300.0
 """A flush schedules the next one itself when rows in backoff are due within this many
@@ -43,11 +42,7 @@ def flush(self: Task[..., Any], entities: list[str] | None = None) -> dict[str, 
     that one does the same, until every worker is busy or one batch at most is
     left. Not when run eagerly: the other worker would be this very call.
     """
-    if (
-        settings.SYNC_ENABLED
-        and not self.request.is_eager
-        and another_flusher_would_help(min(target.batch_size() for target in all_targets()))
-    ):
+    if settings.SYNC_ENABLED and not self.request.is_eager and another_flusher_would_help():
         send_flush()
     summary = flush_all(entities)
     if not (summary.stopped or summary.disabled):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from django.db import connections, router, transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ..conf import settings
 from ..models import SyncedObject
-from .pending import due, pushed_models
+from .pending import due
 
 M = TypeVar("M", bound=SyncedObject)
 
@@ -30,18 +30,6 @@ M = TypeVar("M", bound=SyncedObject)
 class Claim(Generic[M]):
     token: uuid.UUID
     rows: list[M]
-
-
-def another_flusher_would_help(limit: int, now: datetime | None = None) -> bool:
-    """Whether a second flusher could claim rows that one claim of ``limit`` leaves.
-
-    That needs claims that skip each other's rows (not SQLite, where flushers
-    queue on the write lock) and more due rows of some model than one claim takes.
-    """
-    return any(
-        skips_locked_rows(model) and due(model, now)[limit : limit + 1].exists()
-        for model in pushed_models()
-    )
 
 
 def skips_locked_rows(model: type[SyncedObject]) -> bool:

@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 
 from django_octy.models import Profile
-from django_octy.sync.claim import another_flusher_would_help
 from django_octy.sync.scheduling import schedule_flush
+from django_octy.sync.targets import another_flusher_would_help
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
 
@@ -66,16 +66,34 @@ def test_saves_only_inside_a_rolled_back_savepoint_leave_no_flush_behind(
     assert flush_callbacks(callbacks) == 1
 
 
+def batch_size(settings: Any, size: int) -> None:
+    settings.OCTY = {**settings.OCTY, "BATCH_SIZE": size}
+
+
 @pytest.mark.skipif(not is_postgres, reason="needs PostgreSQL (SKIP LOCKED)")
-def test_another_flusher_helps_only_with_more_than_one_claim_due(octy: FakeOcty) -> None:
+def test_another_flusher_helps_only_with_more_than_one_claim_due(
+    octy: FakeOcty, settings: Any
+) -> None:
     Profile.objects.bulk_create(Profile(customer_id=f"c{n}") for n in range(5))
 
-    assert another_flusher_would_help(limit=4)
-    assert not another_flusher_would_help(limit=5)
+    batch_size(settings, 4)
+    assert another_flusher_would_help()
+    batch_size(settings, 5)
+    assert not another_flusher_would_help()
+
+
+@pytest.mark.skipif(not is_postgres, reason="needs PostgreSQL (SKIP LOCKED)")
+def test_a_switched_off_target_s_batch_size_does_not_count(octy: FakeOcty, settings: Any) -> None:
+    settings.OCTOPUS = {"BATCH_SIZE": 2}  # no BASE_URL: the Octopus target is off
+    Profile.objects.bulk_create(Profile(customer_id=f"c{n}") for n in range(5))
+
+    batch_size(settings, 5)
+    assert not another_flusher_would_help()
 
 
 @pytest.mark.skipif(is_postgres, reason="SQLite's flushers queue on its write lock")
-def test_on_sqlite_one_flusher_drains_a_backlog(octy: FakeOcty) -> None:
+def test_on_sqlite_one_flusher_drains_a_backlog(octy: FakeOcty, settings: Any) -> None:
     Profile.objects.bulk_create(Profile(customer_id=f"c{n}") for n in range(5))
 
-    assert not another_flusher_would_help(limit=1)
+    batch_size(settings, 1)
+    assert not another_flusher_would_help()

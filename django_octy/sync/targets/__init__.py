@@ -15,14 +15,17 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.apps import apps
 
 from ...http.errors import ServiceError
 from ...models import MODEL_NAMES, AlarmKind, Entity, Operation, SyncedObject
+from ..claim import skips_locked_rows
 from ..handlers import Handler
 from ..outcomes import Rejected, Retry
+from ..pending import due
 
 
 class Failure(enum.Enum):
@@ -120,9 +123,25 @@ def target_of(entity: Entity | str) -> Target:
 
 def enabled_models() -> list[type[SyncedObject]]:
     """The mirror models of the targets that are switched on: the ones a flush pushes."""
-    return [
-        apps.get_model("django_octy", MODEL_NAMES[entity])
+    return [model for target in all_targets() if target.enabled() for model in models_of(target)]
+
+
+def models_of(target: Target) -> list[type[SyncedObject]]:
+    """The mirror models of ``target``'s entities."""
+    return [apps.get_model("django_octy", MODEL_NAMES[entity]) for entity in target.entities]
+
+
+def another_flusher_would_help(now: datetime | None = None) -> bool:
+    """Whether a second flusher could claim rows that one claim leaves.
+
+    That needs claims that skip each other's rows (not SQLite, where flushers
+    queue on the write lock) and, for a target that is switched on, more due
+    rows of one of its models than one of its claims takes.
+    """
+    return any(
+        skips_locked_rows(model) and due(model, now)[limit : limit + 1].exists()
         for target in all_targets()
         if target.enabled()
-        for entity in target.entities
-    ]
+        for limit in [target.batch_size()]
+        for model in models_of(target)
+    )
