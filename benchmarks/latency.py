@@ -97,7 +97,7 @@ def main() -> None:
     planned = changes(args.saves, UPDATE_SHARE)
     shop = Shop("latency")
     with throwaway_database(), fake_octy() as octy, celery_worker():
-        flush_delay = settings.FLUSH_DELAY
+        setup = f"{describe_setup()}, FLUSH_DELAY {settings.FLUSH_DELAY:g} s (default)"
         saved = save_steadily(shop, planned, gaps(args.saves, args.seconds))
         spent = saved[-1].at - saved[0].at
         expected = shop.expected()
@@ -105,7 +105,7 @@ def main() -> None:
         seconds = sorted(latencies(octy, saved))
         requests = len(octy.request_log)
     p95 = percentile(seconds, 0.95)
-    print(f"{describe_setup()}, FLUSH_DELAY {flush_delay:g} s (default)")
+    print(setup)
     print(
         f"{len(saved):,} saves ({UPDATE_SHARE:.0%} edits) over {spent:.1f} s, "
         f"{requests:,} requests to the fake"

@@ -9,7 +9,12 @@ database, writing the test shop's ``Customer``:
   ``CustomerSource`` (tests/shop/octy.py), whose mapping runs two queries per
   customer (its tags, and whether it has a paid order);
 * ``fields``: the same, through a source that only reads the customer's fields
-  (what django_octy itself adds to a save, without a mapping's own queries).
+  (what django_octy itself adds to a save, without a mapping's own queries);
+* ``log``: not django_octy, but the floor of a design it could move to:
+  django_octy left out, and a ``post_save`` receiver that appends one narrow
+  row (model, primary key) to a change log with one raw ``INSERT`` (one
+  multi-row ``INSERT`` after a ``bulk_create``), leaving the mapping to the
+  worker.
 
 Syncing means the save maps the customer into its mirror row and schedules a
 flush on commit, on an in-process Celery broker that no worker consumes. This
@@ -68,7 +73,9 @@ CONFIGURATIONS = {
     "plain": "django_octy not installed",
     "shop": "syncing, the shop's CustomerSource",
     "fields": "syncing, a fields-only source",
+    "log": "not syncing: one narrow change-log INSERT per save (a design's floor)",
 }
+CHANGE_LOG = "bench_change_log"
 
 
 # The worker: one configuration on one database, timing a round at each request.
@@ -77,12 +84,12 @@ CONFIGURATIONS = {
 class Workload:
     """Timed writes of the shop's customers, each in a transaction of its own."""
 
-    def __init__(self, label: str, synced: bool) -> None:
+    def __init__(self, label: str, after_bulk: Callable[[list[Any]], object] | None) -> None:
         from tests.shop.models import Customer
 
         self.model = Customer
         self.label = label
-        self.synced = synced
+        self.after_bulk = after_bulk
         self.created = 0
         self.customers = [self.new_customer() for _ in range(CUSTOMERS)]
         for customer in self.customers:
@@ -106,11 +113,9 @@ class Workload:
 
     def bulk_create(self, rows: list[Any]) -> None:
         created = self.model.objects.bulk_create(rows)
-        if self.synced:
-            import django_octy
-
+        if self.after_bulk is not None:
             assert all(row.pk for row in created), "bulk_create() returned no primary keys"
-            django_octy.mark_dirty(created)
+            self.after_bulk(created)
 
     def round(self, number: int) -> dict[str, list[float]]:
         saves = range(number * SAVES_PER_ROUND, (number + 1) * SAVES_PER_ROUND)
@@ -143,14 +148,50 @@ def register_fields_only_source() -> None:
         profile_data_fields = ("first_name", "city")
 
 
+def install_change_log() -> Callable[[list[Any]], None]:
+    """Append (model, pk) to a narrow table on every customer save; returns the bulk form."""
+    from django.db import connection
+    from django.db.models.signals import post_save
+
+    from tests.shop.models import Customer
+
+    key = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {CHANGE_LOG} "
+            f"(id {key} PRIMARY KEY, model VARCHAR(100) NOT NULL, object_id VARCHAR(255) NOT NULL)"
+        )
+    insert = f"INSERT INTO {CHANGE_LOG} (model, object_id) VALUES "
+
+    def append(rows: list[Any]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                insert + ", ".join(["(%s, %s)"] * len(rows)),
+                [value for row in rows for value in (row._meta.label, str(row.pk))],
+            )
+
+    def on_save(sender: Any, instance: Any, **_: Any) -> None:
+        append([instance])
+
+    post_save.connect(on_save, sender=Customer, weak=False)
+    return append
+
+
 def serve(configuration: str) -> None:
     """Answer each line on stdin ("round N") with that round's timings, as a JSON line."""
     import django
 
     django.setup()
+    after_bulk: Callable[[list[Any]], object] | None = None
     if configuration == "fields":
         register_fields_only_source()
-    workload = Workload(configuration, synced=configuration != "plain")
+    if configuration == "log":
+        after_bulk = install_change_log()
+    elif configuration != "plain":
+        import django_octy
+
+        after_bulk = django_octy.mark_dirty
+    workload = Workload(configuration, after_bulk)
     print("ready", flush=True)
     for line in sys.stdin:
         print(json.dumps(workload.round(int(line.split()[1]))), flush=True)
@@ -186,7 +227,7 @@ def environment(database_url: str, configuration: str) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmarks.save_settings",
         "DATABASE_URL": database_url,
-        "OCTY_INSTALLED": "0" if configuration == "plain" else "1",
+        "OCTY_INSTALLED": "0" if configuration in ("plain", "log") else "1",
         "PYTHONPATH": str(ROOT),
     }
 

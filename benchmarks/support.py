@@ -2,10 +2,12 @@
 
 Scripts put the repository on ``sys.path`` and import this module before
 anything of Django's. The settings are the test suite's (``tests.settings``):
-SQLite by default, PostgreSQL when ``DATABASE_URL`` is set, the in-memory
-Celery broker unless ``CELERY_BROKER_URL`` names another. The database is the
-test database Django makes of it (``test_<name>``), created at start and
-dropped at the end, so no real data is touched.
+SQLite by default, PostgreSQL when ``DATABASE_URL`` is set. The database is the
+test database Django makes of it (a temporary SQLite file, or ``test_<name>``),
+created at start and dropped at the end, so no real data is touched. The
+Celery worker runs in its own process, as in production, so the broker must
+cross processes: Redis db 12 on loopback unless ``CELERY_BROKER_URL`` names
+another.
 """
 
 from __future__ import annotations
@@ -13,18 +15,20 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 django.setup()
 
-from celery.contrib.testing.worker import start_worker  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
@@ -33,6 +37,11 @@ from benchmarks.machine import machine_load  # noqa: E402
 from django_octy.sync.scheduling import reset_debounce  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 from tests.celery_app import app as celery_app  # noqa: E402
+from tests.reliability.workers import (  # noqa: E402
+    database_url_of,
+    running_workers,
+    worker_environment,
+)
 from tests.shop.models import Customer  # noqa: E402
 
 PROFILE_WRITES = ("/v1/retention/profiles/create", "/v1/retention/profiles/update")
@@ -56,14 +65,18 @@ def throwaway_database() -> Iterator[None]:
 
 
 @contextmanager
-def fake_octy() -> Iterator[FakeOcty]:
-    """A fake Octy on 127.0.0.1, with ``settings.OCTY`` pointing at it (other keys default)."""
+def fake_octy(**octy_settings: Any) -> Iterator[FakeOcty]:
+    """A fake Octy on 127.0.0.1, with ``settings.OCTY`` pointing at it.
+
+    ``octy_settings`` sets other ``OCTY`` keys; the rest keep their defaults.
+    """
     with FakeOcty() as octy:
         pointed = {
             "PUBLIC_KEY": octy.public_key,
             "SECRET_KEY": octy.secret_key,
             "BASE_URL": octy.url,
             "ALLOW_INSECURE_BASE_URL": True,
+            **octy_settings,
         }
         with override_settings(OCTY=pointed):
             yield octy
@@ -71,10 +84,19 @@ def fake_octy() -> Iterator[FakeOcty]:
 
 @contextmanager
 def celery_worker() -> Iterator[None]:
-    """A real Celery worker (in a thread, one task at a time) on the configured broker."""
+    """A real Celery worker in its own process (``--pool solo``), on this database and broker.
+
+    Its ``OCTY`` is this process's at the time (the fake's address and keys), its
+    other settings the test suite's.
+    """
     celery_app.control.purge()
     reset_debounce()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=60):
+    env = worker_environment(
+        database_url_of(connection.settings_dict),
+        str(settings.CELERY_BROKER_URL),
+        settings.OCTY,
+    )
+    with tempfile.TemporaryDirectory() as log_dir, running_workers(1, env, Path(log_dir)):
         yield
     reset_debounce()
 

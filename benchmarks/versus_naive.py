@@ -10,23 +10,27 @@ same fake Octy served over loopback, in one run:
   a create returns is kept in memory, which spares the naive side any
   lookup); django-octy's own receivers are disconnected meanwhile;
 - django-octy: the registered ``CustomerSource``; saves record mirror rows,
-  and a real Celery worker runs the debounced flushes (default settings).
+  and a real Celery worker, in its own process as in production, runs the
+  debounced flushes (default settings).
 
 Measured per side: the requests the fake received, the time the saves took,
-and the wall time from the first save until the fake holds every customer
-with its latest data (polled every 50 ms). Then per latency the ratios
-naive / django-octy. The first row, "no sync", is the same saves with no
-integration at all: the floor under both sides' wall time. It runs at the
-fake's latency 0 and 20 ms:
+the CPU time of this process meanwhile (the saves; for the naive side also
+the fake's serving of its requests, which runs in this process), and the wall
+time from the first save until the fake holds every customer with its latest
+data (polled every 50 ms). Then per latency the ratios naive / django-octy.
+The first row, "no sync", is the same saves with no integration at all: the
+floor under both sides' wall time, so the naive wall time over it is the most
+any integration could gain. It runs at the fake's latency 0 and 20 ms:
 
     .venv/bin/python benchmarks/versus_naive.py                # 10,000 changes
     .venv/bin/python benchmarks/versus_naive.py 1000           # quick
-    .venv/bin/python benchmarks/versus_naive.py 10000 --profile  # + pyinstrument of the flushes
+    .venv/bin/python benchmarks/versus_naive.py 10000 --profile  # + pyinstrument of the saves
+    .venv/bin/python benchmarks/versus_naive.py --flush-delay 3  # a longer debounce
 
-``--profile`` records the worker's flush tasks with pyinstrument
+``--profile`` records django-octy's side's saves (at 0 ms) with pyinstrument
 (``pip install pyinstrument``) and prints the profile before the table.
-PostgreSQL and Redis: set ``DATABASE_URL`` and ``CELERY_BROKER_URL`` (see
-benchmarks/support.py).
+SQLite and Redis by default; PostgreSQL: set ``DATABASE_URL`` (and
+``CELERY_BROKER_URL`` for another broker, see benchmarks/support.py).
 """
 
 from __future__ import annotations
@@ -43,7 +47,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from celery.signals import task_postrun, task_prerun  # noqa: E402
 from django.db.models.signals import post_save  # noqa: E402
 
 from benchmarks.support import (  # noqa: E402
@@ -58,6 +61,7 @@ from benchmarks.support import (  # noqa: E402
     wait_until,
 )
 from django_octy.client import OctyClient  # noqa: E402
+from django_octy.conf import settings  # noqa: E402
 from django_octy.sync import receivers  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 from tests.shop.models import Customer  # noqa: E402
@@ -74,6 +78,7 @@ class Result:
     latency: float
     requests: int
     saving: float
+    cpu: float
     wall: float
 
 
@@ -127,20 +132,26 @@ def without_django_octy() -> Iterator[None]:
 
 
 def run_side(
-    side: str, octy: FakeOcty, latency: float, planned: list[Change], synced: bool = True
+    side: str,
+    octy: FakeOcty,
+    latency: float,
+    planned: list[Change],
+    synced: bool = True,
+    profiler: Any = None,
 ) -> Result:
     """Make the changes, then (if ``synced``) wait until the fake holds all of them."""
     octy.reset()
     octy.latency = latency
     shop = Shop(f"{side}-{latency}")
-    started = time.monotonic()
-    for change in planned:
-        shop.save(change)
-    saving = time.monotonic() - started
+    started, cpu_started = time.monotonic(), time.process_time()
+    with profiled(profiler):
+        for change in planned:
+            shop.save(change)
+    saving, cpu = time.monotonic() - started, time.process_time() - cpu_started
     if synced:
         expected = shop.expected()
         wait_until(lambda: not missing(octy, expected), TIMEOUT, f"{side}'s changes in the fake")
-    return Result(side, latency, len(octy.request_log), saving, time.monotonic() - started)
+    return Result(side, latency, len(octy.request_log), saving, cpu, time.monotonic() - started)
 
 
 def floor(octy: FakeOcty, planned: list[Change]) -> Result:
@@ -149,7 +160,9 @@ def floor(octy: FakeOcty, planned: list[Change]) -> Result:
         return run_side("no sync", octy, 0.0, planned, synced=False)
 
 
-def compare(octy: FakeOcty, latency: float, planned: list[Change]) -> tuple[Result, Result]:
+def compare(
+    octy: FakeOcty, latency: float, planned: list[Change], profiler: Any = None
+) -> tuple[Result, Result]:
     with OctyClient(
         octy.public_key, octy.secret_key, base_url=octy.url, allow_insecure=True
     ) as client:
@@ -157,64 +170,72 @@ def compare(octy: FakeOcty, latency: float, planned: list[Change]) -> tuple[Resu
         with naive.installed():
             baseline = run_side("naive", octy, latency, planned)
     with celery_worker():
-        ours = run_side("django-octy", octy, latency, planned)
+        ours = run_side("django-octy", octy, latency, planned, profiler=profiler)
     return baseline, ours
 
 
 @contextmanager
-def profiled_flushes(enabled: bool) -> Iterator[None]:
-    """Record every flush task the worker runs in one pyinstrument session, printed at the end."""
-    if not enabled:
+def profiled(profiler: Any) -> Iterator[None]:
+    """Run the block under ``profiler`` (a pyinstrument ``Profiler``), if one is given."""
+    if profiler is None:
         yield
         return
-    from pyinstrument import Profiler
-
-    profiler = Profiler(interval=0.0005)
-
-    def start(sender: Any = None, **_: Any) -> None:
-        if sender is not None and sender.name == "django_octy.tasks.flush":
-            profiler.start()
-
-    def stop(sender: Any = None, **_: Any) -> None:
-        if profiler.is_running:
-            profiler.stop()
-
-    task_prerun.connect(start, weak=False)
-    task_postrun.connect(stop, weak=False)
+    profiler.start()
     try:
         yield
     finally:
-        task_prerun.disconnect(start)
-        task_postrun.disconnect(stop)
-    print(profiler.output_text(unicode=False, color=False, show_all=False), flush=True)
+        profiler.stop()
 
 
-def print_results(count: int, alone: Result, pairs: list[tuple[Result, Result]]) -> None:
-    print(f"\n{count:,} changes ({UPDATE_SHARE:.0%} edits), {describe_setup()}")
-    print(f"{'side':<12} {'latency':>8} {'requests':>9} {'saves s':>9} {'wall s':>9}")
+def saves_profiler(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from pyinstrument import Profiler
+
+    return Profiler(interval=0.0005)
+
+
+def print_results(setup: str, alone: Result, pairs: list[tuple[Result, Result]]) -> None:
+    print(f"\n{setup}")
+    print(f"{'side':<12} {'latency':>8} {'requests':>9} {'saves s':>9} {'CPU s':>9} {'wall s':>9}")
     for result in [alone, *(result for pair in pairs for result in pair)]:
         print(
             f"{result.side:<12} {result.latency * 1000:>6.0f}ms {result.requests:>9,} "
-            f"{result.saving:>9.2f} {result.wall:>9.2f}"
+            f"{result.saving:>9.2f} {result.cpu:>9.2f} {result.wall:>9.2f}"
         )
     for naive, ours in pairs:
         print(
             f"latency {naive.latency * 1000:.0f} ms: "
             f"{naive.requests / ours.requests:.0f}x fewer requests, "
-            f"{naive.wall / ours.wall:.1f}x faster until all changes are in Octy"
+            f"{naive.wall / ours.wall:.1f}x faster until all changes are in Octy "
+            f"(an integration costing the saves nothing: {naive.wall / alone.wall:.1f}x)"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("changes", type=int, nargs="?", default=10_000)
-    parser.add_argument("--profile", action="store_true", help="pyinstrument the flush tasks")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument django-octy's saves")
+    parser.add_argument(
+        "--flush-delay", type=float, help="OCTY['FLUSH_DELAY'] in seconds (default: the app's)"
+    )
     args = parser.parse_args()
     planned = changes(args.changes, UPDATE_SHARE)
-    with throwaway_database(), fake_octy() as octy, profiled_flushes(args.profile):
+    profiler = saves_profiler(args.profile)
+    chosen = {} if args.flush_delay is None else {"FLUSH_DELAY": args.flush_delay}
+    with throwaway_database(), fake_octy(**chosen) as octy:
+        setup = (
+            f"{args.changes:,} changes ({UPDATE_SHARE:.0%} edits), {describe_setup()}, "
+            f"FLUSH_DELAY {settings.FLUSH_DELAY:g} s"
+        )
         alone = floor(octy, planned)
-        pairs = [compare(octy, latency, planned) for latency in LATENCIES]
-    print_results(args.changes, alone, pairs)
+        pairs = [
+            compare(octy, latency, planned, profiler if latency == 0 else None)
+            for latency in LATENCIES
+        ]
+    if profiler is not None:
+        print(profiler.output_text(unicode=False, color=False, show_all=False), flush=True)
+    print_results(setup, alone, pairs)
 
 
 if __name__ == "__main__":

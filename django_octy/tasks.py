@@ -16,13 +16,13 @@ from django.db import DatabaseError
 from .conf import settings
 from .readback.octopus import pull_entries
 from .readback.pulling import pull as pull_entity
-from .sync.flush import flush_all
-from .sync.pending import has_due_rows, seconds_until_due
+from .sync.flush import FlushSummary, flush_all
+from .sync.pending import has_due_rows, seconds_until_due, seconds_until_retry
 from .sync.scheduling import schedule_flush, send_flush
 from .sync.targets import another_flusher_would_help
 
 FOLLOW_UP_HORIZON = 300.0
-"""A flush schedules the next one itself when rows in backoff are due within this many
+"""A flush schedules the next one itself when rows it leaves are due within this many
 seconds; later ones are left to the sweep."""
 
 
@@ -46,10 +46,22 @@ def flush(self: Task[..., Any], entities: list[str] | None = None) -> dict[str, 
         send_flush()
     summary = flush_all(entities)
     if not (summary.stopped or summary.disabled):
-        wait = seconds_until_due()
-        if wait is not None and wait <= FOLLOW_UP_HORIZON:
-            schedule_flush(delay=max(wait, float(settings.FLUSH_DELAY)))
+        follow_up(summary)
     return summary.as_dict()
+
+
+def follow_up(summary: FlushSummary) -> None:
+    """Schedule the flush of rows left waiting: in backoff, or put back by this one.
+
+    Rows due now because they were committed while it ran are not its to chase:
+    each commit schedules a flush of its own, and the sweep catches one whose
+    flush was never sent. Chasing them too would run a second train of flushes
+    beside the savers' own, each pushing a few rows in requests of their own.
+    """
+    put_back = summary.total("retried") or summary.total("released")
+    wait = seconds_until_due() if put_back else seconds_until_retry()
+    if wait is not None and wait <= FOLLOW_UP_HORIZON:
+        schedule_flush(delay=max(wait, float(settings.FLUSH_DELAY)))
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -118,8 +118,12 @@ def seconds_until_due(now: datetime | None = None) -> float | None:
     Rows held by a live lease or waiting for a dependency do not count.
     """
     now = now or timezone.now()
-    if has_due_rows(now):
-        return 0.0
+    return 0.0 if has_due_rows(now) else seconds_until_retry(now)
+
+
+def seconds_until_retry(now: datetime | None = None) -> float | None:
+    """Seconds until the first row in backoff may be tried again; ``None`` if none is."""
+    now = now or timezone.now()
     waits = [
         outstanding(model)
         .filter(next_attempt_at__gt=now)

@@ -80,7 +80,8 @@ def upsert(
         return
     try:
         with transaction.atomic():
-            manager.create(**ref, **values)
+            # One INSERT: a new row needs none of the bookkeeping of the mirror's save().
+            manager.bulk_create([source.mirror(**ref, **values)])
         return
     except IntegrityError:
         pass

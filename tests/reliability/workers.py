@@ -35,13 +35,22 @@ READY_LINE = " ready."
 
 
 def database_url_of(settings_dict: Mapping[str, Any]) -> str:
-    """A ``DATABASE_URL`` for the PostgreSQL database a Django connection uses."""
+    """A ``DATABASE_URL`` for the SQLite file or PostgreSQL database a Django connection uses.
+
+    Raises ``ValueError`` for another engine (or an in-memory SQLite database), which
+    a second process could not open.
+    """
+    engine, name = settings_dict["ENGINE"], settings_dict["NAME"]
+    if engine == "django.db.backends.sqlite3" and str(name) != ":memory:":
+        return f"sqlite:///{name}"
+    if engine != "django.db.backends.postgresql":
+        raise ValueError(f"a worker process cannot open this {engine} database")
     user = quote(settings_dict.get("USER") or "")
     password = settings_dict.get("PASSWORD")
     credentials = f"{user}:{quote(password)}" if password else user
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}@{host}:{port}/{settings_dict['NAME']}"
+    return f"postgres://{credentials}@{host}:{port}/{name}"
 
 
 def worker_environment(

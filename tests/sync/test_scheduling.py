@@ -1,4 +1,5 @@
-"""Waking the flush: one commit callback per transaction, and more flushers for a backlog."""
+"""Waking the flush: one commit callback per transaction, more flushers for a backlog, and
+the follow-up a flush schedules for the rows it leaves waiting."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from django_octy.models import Profile
+from django_octy import tasks
+from django_octy.models import Profile, SyncState
+from django_octy.signals import pre_push
+from django_octy.sync.pending import due
 from django_octy.sync.scheduling import schedule_flush
 from django_octy.sync.targets import another_flusher_would_help
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
 
-from .conftest import is_postgres
+from .conftest import FAST, is_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +101,51 @@ def test_on_sqlite_one_flusher_drains_a_backlog(octy: FakeOcty, settings: Any) -
 
     batch_size(settings, 1)
     assert not another_flusher_would_help()
+
+
+@pytest.fixture
+def follow_ups(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """The delays of the flushes the flush task schedules for itself."""
+    delays: list[float | None] = []
+
+    def record(delay: float | None = None) -> bool:
+        delays.append(delay)
+        return True
+
+    monkeypatch.setattr(tasks, "schedule_flush", record)
+    return delays
+
+
+def test_rows_committed_during_a_flush_are_left_to_their_own_flush(
+    octy: FakeOcty, follow_ups: list[float | None]
+) -> None:
+    first = Customer.objects.create(email="first@example.com")
+    late: list[Customer] = []
+
+    def save_another(**_: Any) -> None:
+        if not late:
+            late.append(Customer.objects.create(email="late@example.com"))
+
+    pre_push.connect(save_another, sender=Profile, weak=False)
+    try:
+        tasks.flush.apply()
+    finally:
+        pre_push.disconnect(save_another, sender=Profile)
+
+    assert Profile.objects.get(customer_id=str(first.pk)).state == SyncState.SYNCED
+    assert list(due(Profile).values_list("customer_id", flat=True)) == [str(late[0].pk)]
+    assert follow_ups == []
+
+
+def test_rows_a_flush_puts_back_in_backoff_get_a_follow_up(
+    octy: FakeOcty, follow_ups: list[float | None]
+) -> None:
+    Customer.objects.create(email="ann@example.com")
+    octy.inject("/v1/retention/profiles/create", status=503, times=1)
+
+    tasks.flush.apply()
+
+    row = Profile.objects.get()
+    assert row.state == SyncState.PENDING and row.next_attempt_at is not None
+    assert len(follow_ups) == 1
+    assert follow_ups[0] is not None and follow_ups[0] >= FAST["FLUSH_DELAY"]
