@@ -11,6 +11,7 @@ fake's request log, same clock). Prints p50/p95/max.
 
     .venv/bin/python benchmarks/latency.py            # 1,000 saves over 60 s
     .venv/bin/python benchmarks/latency.py 200 15     # quick: 200 saves over 15 s
+    .venv/bin/python benchmarks/latency.py --flush-delay 3  # a longer debounce
 
 PostgreSQL and Redis: set ``DATABASE_URL`` and ``CELERY_BROKER_URL`` (see
 benchmarks/support.py).
@@ -93,11 +94,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("saves", type=int, nargs="?", default=1000)
     parser.add_argument("seconds", type=float, nargs="?", default=60.0)
+    parser.add_argument(
+        "--flush-delay", type=float, help="OCTY['FLUSH_DELAY'] in seconds (default: the app's)"
+    )
     args = parser.parse_args()
     planned = changes(args.saves, UPDATE_SHARE)
     shop = Shop("latency")
-    with throwaway_database(), fake_octy() as octy, celery_worker():
-        setup = f"{describe_setup()}, FLUSH_DELAY {settings.FLUSH_DELAY:g} s (default)"
+    chosen = {} if args.flush_delay is None else {"FLUSH_DELAY": args.flush_delay}
+    with throwaway_database(), fake_octy(**chosen) as octy, celery_worker():
+        setup = (
+            f"{describe_setup()}, FLUSH_DELAY {settings.FLUSH_DELAY:g} s"
+            f"{' (default)' if not chosen else ''}"
+        )
         saved = save_steadily(shop, planned, gaps(args.saves, args.seconds))
         spent = saved[-1].at - saved[0].at
         expected = shop.expected()
