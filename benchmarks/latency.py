@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.support import (  # noqa: E402
     Change,
     Shop,
+    add_flush_delay_option,
     celery_worker,
     changes,
+    chosen_settings,
     describe_setup,
     fake_octy,
     missing,
@@ -94,13 +96,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("saves", type=int, nargs="?", default=1000)
     parser.add_argument("seconds", type=float, nargs="?", default=60.0)
-    parser.add_argument(
-        "--flush-delay", type=float, help="OCTY['FLUSH_DELAY'] in seconds (default: the app's)"
-    )
+    add_flush_delay_option(parser)
     args = parser.parse_args()
     planned = changes(args.saves, UPDATE_SHARE)
     shop = Shop("latency")
-    chosen = {} if args.flush_delay is None else {"FLUSH_DELAY": args.flush_delay}
+    chosen = chosen_settings(args)
     with throwaway_database(), fake_octy(**chosen) as octy, celery_worker():
         setup = (
             f"{describe_setup()}, FLUSH_DELAY {settings.FLUSH_DELAY:g} s"

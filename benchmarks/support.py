@@ -12,6 +12,7 @@ another.
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import statistics
@@ -51,6 +52,17 @@ def describe_setup() -> str:
     """The database and broker a run uses, for its first output line."""
     broker = str(settings.CELERY_BROKER_URL).split("://", 1)[0]
     return f"database {connection.vendor}, broker {broker}, {machine_load()}"
+
+
+def add_flush_delay_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--flush-delay", type=float, help="OCTY['FLUSH_DELAY'] in seconds (default: the app's)"
+    )
+
+
+def chosen_settings(options: argparse.Namespace) -> dict[str, float]:
+    """The ``OCTY`` keys the command line set (for :func:`fake_octy`)."""
+    return {} if options.flush_delay is None else {"FLUSH_DELAY": options.flush_delay}
 
 
 @contextmanager

@@ -52,8 +52,10 @@ from django.db.models.signals import post_save  # noqa: E402
 from benchmarks.support import (  # noqa: E402
     Change,
     Shop,
+    add_flush_delay_option,
     celery_worker,
     changes,
+    chosen_settings,
     describe_setup,
     fake_octy,
     missing,
@@ -216,13 +218,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("changes", type=int, nargs="?", default=10_000)
     parser.add_argument("--profile", action="store_true", help="pyinstrument django-octy's saves")
-    parser.add_argument(
-        "--flush-delay", type=float, help="OCTY['FLUSH_DELAY'] in seconds (default: the app's)"
-    )
+    add_flush_delay_option(parser)
     args = parser.parse_args()
     planned = changes(args.changes, UPDATE_SHARE)
     profiler = saves_profiler(args.profile)
-    chosen = {} if args.flush_delay is None else {"FLUSH_DELAY": args.flush_delay}
+    chosen = chosen_settings(args)
     with throwaway_database(), fake_octy(**chosen) as octy:
         setup = (
             f"{args.changes:,} changes ({UPDATE_SHARE:.0%} edits), {describe_setup()}, "
