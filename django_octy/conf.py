@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "DEFINITIONS": [],
     "EVENT_THROTTLE_RATE": "120/min",
     "VISITOR_RESOLVER": "django_octy.api.visitors.authenticated_user",
+    "METRICS_TOKEN": "",
+    "HEALTH_MAX_PENDING_AGE": 3600.0,
 }
 
 ENVIRONMENT_KEYS = {
@@ -113,7 +115,9 @@ class OctySettings(Namespace):
     """Attribute access to the effective ``OCTY`` settings."""
 
     def __init__(self) -> None:
-        super().__init__("OCTY", DEFAULTS, ENVIRONMENT_KEYS, ("SECRET_KEY", "WEBHOOK_SECRET"))
+        super().__init__(
+            "OCTY", DEFAULTS, ENVIRONMENT_KEYS, ("SECRET_KEY", "WEBHOOK_SECRET", "METRICS_TOKEN")
+        )
 
 
 class OctopusSettings(Namespace):

@@ -51,6 +51,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.plugin import blocking_manager_key
 
+from django_octy.conf import settings as octy_settings
 from django_octy.models import (
     Event,
     EventType,
@@ -158,7 +159,7 @@ def credentials_of(fake: FakeOcty) -> tuple[str, str]:
 def octy_secrets(octy: Any) -> list[str]:
     if not isinstance(octy, dict):
         return []
-    found = [str(octy[name]) for name in ("SECRET_KEY", "WEBHOOK_SECRET") if octy.get(name)]
+    found = [str(octy[name]) for name in octy_settings.secrets if octy.get(name)]
     if octy.get("SECRET_KEY"):
         found += credentials(str(octy.get("PUBLIC_KEY") or ""), str(octy["SECRET_KEY"]))
     return found

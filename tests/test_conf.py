@@ -18,8 +18,10 @@ def test_configured_value_wins_over_environment(monkeypatch):
 
 
 def test_as_dict_masks_secrets():
-    with override_settings(OCTY={"SECRET_KEY": "sk_live_abc", "WEBHOOK_SECRET": "whsec"}):
+    secrets = {"SECRET_KEY": "sk_live_abc", "WEBHOOK_SECRET": "whsec", "METRICS_TOKEN": "mtok"}
+    with override_settings(OCTY=secrets):
         shown = settings.as_dict()
-    assert "sk_live_abc" not in repr(shown)
-    assert "whsec" not in repr(shown)
+    for secret in secrets.values():
+        assert secret not in repr(shown)
+    assert shown["METRICS_TOKEN"] == "********"
     assert shown["SECRET_KEY"] == "********"

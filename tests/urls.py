@@ -6,4 +6,5 @@ from tests.admin import shop_admin  # noqa: F401 - the shop's admin, with Octy s
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("octy/", include("django_octy.api.urls")),
+    path("octy/ops/", include("django_octy.metrics.urls")),
 ]

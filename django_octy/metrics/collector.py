@@ -1,0 +1,124 @@
+"""The pipeline as Prometheus metrics: a collector that reads the database at scrape time.
+
+Needs the ``metrics`` extra (``prometheus-client``). Reading the database when
+scraped, rather than counting in each process, is what makes the numbers right
+with many Celery workers on many machines: they need no HTTP endpoint of their
+own, and every web process that serves the metrics answers the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from django.utils import timezone
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from ..models import AlarmKind
+from ..sync.targets import all_targets
+from .readings import alarm_targets, backlogs, open_alarms, push_totals
+
+PREFIX = "django_octy"
+
+
+class PipelineCollector(Collector):
+    """Every django-octy metric, read when collected.
+
+    Register it with a registry a project already serves to add the metrics
+    there: ``prometheus_client.REGISTRY.register(PipelineCollector())``.
+    """
+
+    def collect(self) -> Iterator[Metric]:
+        yield from backlog_metrics()
+        yield from push_metrics()
+        yield alarm_metric()
+        yield enabled_metric()
+
+
+def backlog_metrics() -> Iterator[Metric]:
+    now = timezone.now()
+    rows = GaugeMetricFamily(
+        f"{PREFIX}_unsynced_rows",
+        "Mirror rows whose last change has not reached the target: pending (waiting for a "
+        "flush, a dependency or in flight), backoff (waiting to retry), failed (given up).",
+        labels=["target", "entity", "state"],
+    )
+    age = GaugeMetricFamily(
+        f"{PREFIX}_oldest_pending_age_seconds",
+        "Seconds since the oldest pending or backoff row last changed or was last tried "
+        "(0 when none waits).",
+        labels=["target", "entity"],
+    )
+    for backlog in backlogs(now):
+        labels = [backlog.target, backlog.entity]
+        rows.add_metric([*labels, "pending"], backlog.pending)
+        rows.add_metric([*labels, "backoff"], backlog.backoff)
+        rows.add_metric([*labels, "failed"], backlog.failed)
+        oldest = backlog.oldest_change
+        age.add_metric(labels, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    yield rows
+    yield age
+
+
+def push_metrics() -> Iterator[Metric]:
+    requests = CounterMetricFamily(
+        f"{PREFIX}_push_requests",
+        "Batch requests sent, from the push log: outcome ok, or error when the request failed "
+        'as a whole (status: its HTTP status, "none" when no answer came).',
+        labels=["target", "entity", "operation", "outcome", "status"],
+    )
+    objects = CounterMetricFamily(
+        f"{PREFIX}_push_objects",
+        "Objects sent, from the push log, by outcome: succeeded, rejected (refused one by "
+        "one), unsettled (the request failed as a whole; they are sent again).",
+        labels=["target", "entity", "operation", "outcome"],
+    )
+    # The log's groups split by request outcome; an object's outcome is summed over them.
+    object_totals: Counter[tuple[str, ...]] = Counter()
+    for total in push_totals():
+        labels = (total.target, total.entity, total.operation)
+        status = str(total.error_status or "none") if total.failed_request else ""
+        outcome = "error" if total.failed_request else "ok"
+        requests.add_metric([*labels, outcome, status], total.requests)
+        object_totals[(*labels, "succeeded")] += total.succeeded
+        object_totals[(*labels, "rejected")] += total.rejected
+        object_totals[(*labels, "unsettled")] += total.unsettled
+    for key, value in object_totals.items():
+        objects.add_metric(list(key), value)
+    yield requests
+    yield objects
+
+
+def alarm_metric() -> Metric:
+    alarms = GaugeMetricFamily(
+        f"{PREFIX}_alarm_open",
+        "1 while an alarm of this kind is open: its target pushes nothing until it is resolved.",
+        labels=["target", "kind"],
+    )
+    opened = open_alarms()
+    targets = alarm_targets()
+    for kind in AlarmKind:
+        alarms.add_metric([targets[kind], kind.value], 1 if kind in opened else 0)
+    return alarms
+
+
+def enabled_metric() -> Metric:
+    enabled = GaugeMetricFamily(
+        f"{PREFIX}_target_enabled",
+        "1 when the settings switch the target on; a target switched off keeps its rows pending.",
+        labels=["target"],
+    )
+    for target in all_targets():
+        enabled.add_metric([target.name], 1 if target.enabled() else 0)
+    return enabled
+
+
+REGISTRY = CollectorRegistry(auto_describe=False)
+REGISTRY.register(PipelineCollector())
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format, and its content type."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
