@@ -92,6 +92,10 @@ def visit_the_shop(octy: FakeOcty) -> None:
     assert banner["personalised"], banner
     assert banner["content"].startswith("Welcome back "), banner
     assert tent.name in browser.get("/").content.decode()
+
+    health = browser.get("/octy/ops/health/")
+    assert (health.status_code, health.json()["status"]) == (200, "ok"), health.content
+    assert browser.get("/octy/ops/metrics/").status_code == 403  # a customer is not staff
     print("The shop scenario passed.")
 
 

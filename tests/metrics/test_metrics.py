@@ -106,11 +106,19 @@ def test_alarms_are_open_while_the_keys_are_refused(octy: FakeOcty, staff_client
     assert value(scrape(staff_client), ALARM, target="octy", kind="auth") == 0
 
 
-def test_a_target_switched_off_is_shown(settings: Any, staff_client: Client) -> None:
+def test_whether_each_target_is_switched_on(settings: Any, staff_client: Client) -> None:
+    def enabled() -> dict[str, float]:
+        samples = scrape(staff_client)
+        return {
+            target: value(samples, "django_octy_target_enabled", target=target)
+            for target in ("octy", "octopus")
+        }
+
+    assert enabled() == {"octy": 1, "octopus": 0}  # no Octopus base URL: not configured
+    settings.OCTOPUS = {"BASE_URL": "http://127.0.0.1:1", "TOKEN": "t", "ALLOW_INSECURE": True}
+    assert enabled() == {"octy": 1, "octopus": 1}
     settings.OCTY = {**settings.OCTY, "SYNC_ENABLED": False}
-    samples = scrape(staff_client)
-    assert value(samples, "django_octy_target_enabled", target="octy") == 0
-    assert value(samples, "django_octy_target_enabled", target="octopus") == 0
+    assert enabled() == {"octy": 0, "octopus": 0}
 
 
 def test_a_pending_deletion_counts_as_pending(staff_client: Client) -> None:
