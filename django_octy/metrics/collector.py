@@ -23,12 +23,77 @@ from .readings import alarm_targets, backlogs, open_alarms, push_totals
 PREFIX = "django_octy"
 
 
+def unsynced_rows() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        f"{PREFIX}_unsynced_rows",
+        "Mirror rows whose last change has not reached the target: pending (waiting for a "
+        "flush, a dependency or in flight), backoff (waiting to retry), failed (given up).",
+        labels=["target", "entity", "state"],
+    )
+
+
+def oldest_pending_age() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        f"{PREFIX}_oldest_pending_age_seconds",
+        "Seconds since the oldest pending or backoff row last changed or was last tried "
+        "(0 when none waits).",
+        labels=["target", "entity"],
+    )
+
+
+def push_requests() -> CounterMetricFamily:
+    return CounterMetricFamily(
+        f"{PREFIX}_push_requests",
+        "Batch requests sent, from the push log: outcome ok, or error when the request failed "
+        'as a whole (status: its HTTP status, "none" when no answer came).',
+        labels=["target", "entity", "operation", "outcome", "status"],
+    )
+
+
+def push_objects() -> CounterMetricFamily:
+    return CounterMetricFamily(
+        f"{PREFIX}_push_objects",
+        "Objects sent, from the push log, by outcome: succeeded, rejected (refused one by "
+        "one), unsettled (the request failed as a whole; they are sent again).",
+        labels=["target", "entity", "operation", "outcome"],
+    )
+
+
+def alarm_open() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        f"{PREFIX}_alarm_open",
+        "1 while an alarm of this kind is open: its target pushes nothing until it is resolved.",
+        labels=["target", "kind"],
+    )
+
+
+def target_enabled() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        f"{PREFIX}_target_enabled",
+        "1 when the settings switch the target on; a target switched off keeps its rows pending.",
+        labels=["target"],
+    )
+
+
 class PipelineCollector(Collector):
     """Every django-octy metric, read when collected.
 
     Register it with a registry a project already serves to add the metrics
     there: ``prometheus_client.REGISTRY.register(PipelineCollector())``.
     """
+
+    def describe(self) -> Iterator[Metric]:
+        """The metrics without their samples, so that registering asks nothing of the database."""
+        families = (
+            unsynced_rows,
+            oldest_pending_age,
+            push_requests,
+            push_objects,
+            alarm_open,
+            target_enabled,
+        )
+        for family in families:
+            yield family()
 
     def collect(self) -> Iterator[Metric]:
         yield from backlog_metrics()
@@ -39,18 +104,7 @@ class PipelineCollector(Collector):
 
 def backlog_metrics() -> Iterator[Metric]:
     now = timezone.now()
-    rows = GaugeMetricFamily(
-        f"{PREFIX}_unsynced_rows",
-        "Mirror rows whose last change has not reached the target: pending (waiting for a "
-        "flush, a dependency or in flight), backoff (waiting to retry), failed (given up).",
-        labels=["target", "entity", "state"],
-    )
-    age = GaugeMetricFamily(
-        f"{PREFIX}_oldest_pending_age_seconds",
-        "Seconds since the oldest pending or backoff row last changed or was last tried "
-        "(0 when none waits).",
-        labels=["target", "entity"],
-    )
+    rows, age = unsynced_rows(), oldest_pending_age()
     for backlog in backlogs(now):
         labels = [backlog.target, backlog.entity]
         rows.add_metric([*labels, "pending"], backlog.pending)
@@ -63,18 +117,7 @@ def backlog_metrics() -> Iterator[Metric]:
 
 
 def push_metrics() -> Iterator[Metric]:
-    requests = CounterMetricFamily(
-        f"{PREFIX}_push_requests",
-        "Batch requests sent, from the push log: outcome ok, or error when the request failed "
-        'as a whole (status: its HTTP status, "none" when no answer came).',
-        labels=["target", "entity", "operation", "outcome", "status"],
-    )
-    objects = CounterMetricFamily(
-        f"{PREFIX}_push_objects",
-        "Objects sent, from the push log, by outcome: succeeded, rejected (refused one by "
-        "one), unsettled (the request failed as a whole; they are sent again).",
-        labels=["target", "entity", "operation", "outcome"],
-    )
+    requests, objects = push_requests(), push_objects()
     # The log's groups split by request outcome; an object's outcome is summed over them.
     object_totals: Counter[tuple[str, ...]] = Counter()
     for total in push_totals():
@@ -92,11 +135,7 @@ def push_metrics() -> Iterator[Metric]:
 
 
 def alarm_metric() -> Metric:
-    alarms = GaugeMetricFamily(
-        f"{PREFIX}_alarm_open",
-        "1 while an alarm of this kind is open: its target pushes nothing until it is resolved.",
-        labels=["target", "kind"],
-    )
+    alarms = alarm_open()
     opened = open_alarms()
     targets = alarm_targets()
     for kind in AlarmKind:
@@ -105,11 +144,7 @@ def alarm_metric() -> Metric:
 
 
 def enabled_metric() -> Metric:
-    enabled = GaugeMetricFamily(
-        f"{PREFIX}_target_enabled",
-        "1 when the settings switch the target on; a target switched off keeps its rows pending.",
-        labels=["target"],
-    )
+    enabled = target_enabled()
     for target in all_targets():
         enabled.add_metric([target.name], 1 if target.enabled() else 0)
     return enabled

@@ -11,7 +11,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
+from django_octy.metrics.collector import PipelineCollector
 from django_octy.models import AlarmKind, Item, Profile, SyncState
 from django_octy.sync.alarms import resolve_alarms
 from django_octy.sync.flush import flush_all
@@ -160,3 +163,21 @@ def test_without_the_extra_the_view_says_what_is_missing(
     assert response.status_code == 501
     assert "pip install 'django-octy[metrics]'" in response.content.decode()
     assert staff_client.get(HEALTH).status_code == 200
+
+
+def test_the_collector_joins_a_projects_registry_without_a_query(
+    django_assert_num_queries: Any,
+) -> None:
+    registry = CollectorRegistry(auto_describe=True)  # like prometheus_client.REGISTRY
+    with django_assert_num_queries(0):
+        registry.register(PipelineCollector())
+
+    Profile.objects.create(customer_id="waiting")
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(generate_latest(registry).decode())
+        for sample in family.samples
+    }
+    waiting = {"target": "octy", "entity": "profile", "state": "pending"}
+    assert value(samples, ROWS, **waiting) == 1
+    assert value(samples, ALARM, target="octy", kind="auth") == 0
