@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..conf import settings
 from ..sync.targets import all_targets, models_of
-from .readings import oldest_change, open_alarms
+from .readings import alarm_kinds, oldest_change, open_alarms
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,13 @@ def database() -> Check:
 
 
 def alarms() -> Check:
-    """No alarm is open: each one stops its target's pushes until a person acts."""
-    kinds = sorted(kind.value for kind in open_alarms())
+    """No alarm of a target switched on is open: each one stops its target's pushes.
+
+    An alarm of a target switched off stays open (only a push resolves it) but
+    stops nothing, so it does not count.
+    """
+    watched = {kind for target in all_targets() if target.enabled() for kind in alarm_kinds(target)}
+    kinds = sorted(kind.value for kind in open_alarms() & watched)
     return Check("alarms", not kinds, {"open": kinds})
 
 

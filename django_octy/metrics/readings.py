@@ -116,10 +116,11 @@ def open_alarms() -> set[AlarmKind]:
     return {AlarmKind(kind) for kind in kinds}
 
 
+def alarm_kinds(target: Target) -> tuple[AlarmKind, ...]:
+    """The kinds of alarm that stop ``target``."""
+    return (target.auth_alarm, target.configuration_alarm)
+
+
 def alarm_targets() -> dict[AlarmKind, str]:
     """The target each kind of alarm stops."""
-    return {
-        kind: target.name
-        for target in all_targets()
-        for kind in (target.auth_alarm, target.configuration_alarm)
-    }
+    return {kind: target.name for target in all_targets() for kind in alarm_kinds(target)}

@@ -63,13 +63,27 @@ def test_refused_keys_fail_the_health_but_not_the_readiness(
     assert client.get(HEALTH).status_code == 200
 
 
-def test_every_kind_of_alarm_fails_the_health(client: Client) -> None:
+def test_every_kind_of_alarm_fails_the_health(client: Client, settings: Any) -> None:
+    settings.OCTOPUS = {"BASE_URL": "http://127.0.0.1:1", "TOKEN": "t", "ALLOW_INSECURE": True}
     raise_alarm(AlarmKind.OCTOPUS_AUTH, "Octopus refused the credentials")
     raise_alarm(AlarmKind.CONFIGURATION, "No keys")
     response = client.get(HEALTH)
     assert response.status_code == 503
     assert response.json()["checks"]["alarms"]["open"] == ["configuration", "octopus_auth"]
     assert "refused" not in response.content.decode()
+
+
+def test_an_alarm_of_a_target_switched_off_stops_nothing(client: Client, settings: Any) -> None:
+    settings.OCTOPUS = {"BASE_URL": "http://127.0.0.1:1", "TOKEN": "t", "ALLOW_INSECURE": True}
+    raise_alarm(AlarmKind.OCTOPUS_AUTH, "Octopus refused the credentials")
+    assert client.get(HEALTH).status_code == 503
+
+    settings.OCTOPUS = {**settings.OCTOPUS, "ENABLED": False}
+    response = client.get(HEALTH)
+    assert (response.status_code, response.json()["checks"]["alarms"]) == (
+        200,
+        {"ok": True, "open": []},
+    )
 
 
 def test_a_change_waiting_too_long_fails_the_health(client: Client, settings: Any) -> None:
