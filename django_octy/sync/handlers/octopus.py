@@ -7,8 +7,14 @@ itself (the connection, a 429, refused credentials) interrupts the push: the
 rows that went through keep their outcomes, the engine decides about the rest.
 
 A row stores the entry's stable identity (``id<TAB>number``, decoded from
-its Key) as its ``octy_id``; the Key sent back is rebuilt from it, since the
-Key Octopus hands out changes between sessions.
+its Key) as its ``octy_id``, and the Key the CRM last issued in ``remote``: a
+Key is opaque (its first field differs with the server's compatibility
+level), so it is sent as issued, never rebuilt. An Update carries only the
+fields the entry's Type may change (:mod:`django_octy.octopus.rules`).
+
+A Create whose answer was lost may have made the entry. Before such a row is
+created again, or its deletion dropped, the entry is looked up
+(:mod:`.octopus_lookup`): found, it is adopted (or deleted) instead.
 """
 
 from __future__ import annotations
@@ -19,28 +25,19 @@ from typing import Any
 from django.db.models import Q
 
 from ...models import PARENT_TYPES, Entity, EntryType, OctopusEntry, Operation, SyncedObject
-from ...octopus import (
-    EntryIdentity,
-    OctopusClient,
-    OctopusEntryError,
-    OctopusError,
-    decode_key,
-)
-from ...octopus.keys import SEPARATOR
+from ...octopus import OctopusClient, OctopusEntryError, OctopusError, decode_key
+from ...octopus.rules import updatable
 from ..outcomes import Outcome, Rejected, Synced
 from . import Handler, PushInterrupted
+from .octopus_lookup import EntryFinder, create_may_have_happened, stable_id_of
 
 JSON = dict[str, Any]
 
 
-def identity_of(row: OctopusEntry) -> EntryIdentity:
-    """The identity of a row the CRM has (``octy_id`` set)."""
-    entry_id, number = str(row.octy_id).rsplit(SEPARATOR, 1)
-    return EntryIdentity(row.entry_type, entry_id, int(number))
-
-
-def key_of(row: OctopusEntry) -> str:
-    return identity_of(row).encode()
+def cached_key(row: OctopusEntry) -> str | None:
+    """The Key the CRM last issued for the row's entry, if the row has it."""
+    key = (row.remote or {}).get("Key")
+    return key if isinstance(key, str) and stable_id_of(key) == row.octy_id else None
 
 
 def rejected(operation: Operation, error: OctopusError) -> Rejected:
@@ -59,16 +56,34 @@ class EntryHandler(Handler):
 
     def __init__(self, client: OctopusClient) -> None:
         self.client = client
+        self.finder = EntryFinder(client)
 
     def identifier(self, row: SyncedObject) -> str:
         assert isinstance(row, OctopusEntry)
         return row.reference or f"{row.entry_type} {row}"
 
+    def may_exist(self, row: SyncedObject) -> bool:
+        return bool(row.octy_id) or create_may_have_happened(row)
+
     def payload(self, row: OctopusEntry) -> JSON:
-        payload: JSON = {**row.data, "Type": row.entry_type}
+        payload: JSON = {**row.data, **self.finder.reference_data(row), "Type": row.entry_type}
         if row.entry_type == EntryType.CONTACT and row.parent is not None:
-            payload["ParentKey"] = key_of(row.parent)
+            payload["ParentKey"] = self.key_of(row.parent)
         return payload
+
+    def key_of(self, row: OctopusEntry) -> str:
+        """The Key to name the row's entry with: the one cached, or the one found now."""
+        key = cached_key(row)
+        if key is None:
+            found = self.finder.find(row, self.payload(row))
+            key = found.get("Key") if found else None
+        if not isinstance(key, str):
+            raise OctopusEntryError(
+                "The CRM's Key of this entry is not known and no entry matches it: "
+                "pull it again (octopus_pull)",
+                method="Read",
+            )
+        return key
 
     def push(self, operation: Operation, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
         outcomes: dict[int, Outcome] = {}
@@ -84,15 +99,33 @@ class EntryHandler(Handler):
 
     def push_entry(self, operation: Operation, row: OctopusEntry) -> Outcome:
         if operation == Operation.DELETE:
-            self.client.delete_entry(key_of(row))
-            return Synced(None, deleted=True)
+            return self.delete(row)
         if operation == Operation.UPDATE:
-            answer = self.client.update_entry({**self.payload(row), "Key": key_of(row)})
-        else:
-            answer = self.client.create_entry(self.payload(row))
-        key = answer.get("Key")
-        identity = decode_key(str(key)) if key else identity_of(row)
-        return Synced(identity.stable_id, dict(answer))
+            data = updatable(row.entry_type, {**row.data, **self.finder.reference_data(row)})
+            return self.synced(row, self.client.update_entry({**data, "Key": self.key_of(row)}))
+        payload = self.payload(row)
+        found = self.finder.find(row, payload) if create_may_have_happened(row) else None
+        if found is not None:  # the lost create happened: bring the entry up to date
+            data = updatable(row.entry_type, payload)
+            return self.synced(row, self.client.update_entry({**data, "Key": found["Key"]}))
+        answer = self.client.create_entry(payload, lookup=lambda: self.finder.find(row, payload))
+        return self.synced(row, answer)
+
+    def delete(self, row: OctopusEntry) -> Outcome:
+        key = cached_key(row)
+        if key is None:
+            found = self.finder.find(row, self.payload(row))
+            if found is None:
+                return Synced(None, deleted=True)  # the CRM never had it
+            key = found["Key"]
+        self.client.delete_entry(key)
+        return Synced(None, deleted=True)
+
+    @staticmethod
+    def synced(row: OctopusEntry, answer: JSON) -> Synced:
+        remote = {**(row.remote or {}), **answer}
+        key = remote.get("Key")
+        return Synced(decode_key(str(key)).stable_id, remote)
 
 
 class ParentHandler(EntryHandler):
