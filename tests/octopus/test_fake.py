@@ -8,18 +8,7 @@ import requests
 
 from django_octy.testing import FakeOctopus
 
-
-def post(crm: FakeOctopus, method: str, body: Any, token: str | None = None) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.post(f"{crm.url}/{method}", json=body, headers=headers, timeout=5)
-
-
-def login(crm: FakeOctopus) -> str:
-    body = {"Database": crm.database, "UID": crm.uid, "Password": crm.password}
-    answer = post(crm, "Authenticate", body).json()
-    assert answer["Code"] == 0
-    token: str = answer["Data"]["Token"]
-    return token
+from .conftest import login, post
 
 
 def test_failures_are_http_200_with_code_minus_one(crm: FakeOctopus) -> None:

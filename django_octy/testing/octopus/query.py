@@ -254,6 +254,8 @@ def project(entry: Entry, fields: Mapping[str, Any], parent: Entry | None, key_o
             row[name] = key_of(entry)
         elif name == "ParentKey":
             row[name] = key_of(parent) if parent is not None else None
+        elif name == "CompanyName" and parent is not None:
+            row[name] = parent.fields.get(name)  # a contact's is its parent's (Read - Contacts)
         else:
             row[name] = projected(entry, path, wanted)
     return row
