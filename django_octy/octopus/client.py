@@ -335,8 +335,9 @@ class OctopusClient(ClosedOnExit):
             raise ValueError("update_entry() needs the entry's Key")
         return self._write("Update", data)
 
-    def delete_entry(self, key: str) -> None:
-        self._write("Delete", {"Key": key})
+    def delete_entry(self, key: str) -> dict[str, Any]:
+        """Delete the entry ``key`` names; returns the answer's Data (its Key)."""
+        return self._write("Delete", {"Key": key})
 
     def read_entries(
         self,

@@ -154,3 +154,29 @@ def test_with_a_reference_field_the_lookup_uses_it(crm: FakeOctopus, settings: A
             ]
         }
     ]
+
+
+def test_keys_valid_in_their_session_only_are_looked_up_again(crm: FakeOctopus) -> None:
+    """Field and Object Types / Key: Keys "should be considered to be valid only for the
+    session in which they are retrieved". A CRM that refuses an older session's Key gets the
+    write again with the entry's current Key (the parent's too), looked up by what it was
+    last told."""
+    crm.state.session_keys = True
+    company = Company.objects.create(name="ABC Wine Shop")
+    flush_all([ENTRY])
+    crm.expire_tokens()  # a new session: the cached Key is now refused
+
+    company.name = "ABC Wines"
+    company.save()
+    person = Person.objects.create(company=company, last_name="Lee")
+    summary = flush_all([ENTRY])
+
+    assert (summary.of(ENTRY).updated, summary.of(ENTRY).created, summary.of(ENTRY).failed) == (
+        1,
+        1,
+        0,
+    )
+    company_row, person_row = entry_of(company), entry_of(person)
+    assert crm.entries[str(company_row.octy_id)]["CompanyName"] == "ABC Wines"
+    assert crm.entries[str(person_row.octy_id)]["ParentKey"] == company_row.octy_id
+    assert [entry.code for entry in crm.request_log if entry.method == "Update"] == [-1, 0]

@@ -19,7 +19,7 @@ created again, or its deletion dropped, the entry is looked up
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -57,6 +57,8 @@ class EntryHandler(Handler):
     def __init__(self, client: OctopusClient) -> None:
         self.client = client
         self.finder = EntryFinder(client)
+        self.fresh_keys: dict[int, str] = {}
+        """Keys looked up during this push, by row id: newer than the ones cached."""
 
     def identifier(self, row: SyncedObject) -> str:
         assert isinstance(row, OctopusEntry)
@@ -72,18 +74,45 @@ class EntryHandler(Handler):
         return payload
 
     def key_of(self, row: OctopusEntry) -> str:
-        """The Key to name the row's entry with: the one cached, or the one found now."""
-        key = cached_key(row)
+        """The Key to name the row's entry with: the freshest known, or one looked up now."""
+        key = self.fresh_keys.get(row.pk) or cached_key(row) or self.looked_up_key(row)
         if key is None:
-            found = self.finder.find(row, self.payload(row))
-            key = found.get("Key") if found else None
-        if not isinstance(key, str):
             raise OctopusEntryError(
                 "The CRM's Key of this entry is not known and no entry matches it: "
                 "pull it again (octopus_pull)",
                 method="Read",
             )
         return key
+
+    def looked_up_key(self, row: OctopusEntry) -> str | None:
+        """The entry's current Key, found by what the CRM was last told of it."""
+        told = {name: value for name, value in (row.remote or {}).items() if name != "ParentKey"}
+        found = self.finder.find(row, told or self.payload(row))
+        key = found.get("Key") if found else None
+        return key if isinstance(key, str) else None
+
+    def refresh_keys(self, row: OctopusEntry) -> bool:
+        """Look up again the Keys a refused request named (the row's, its parent's); whether
+        any changed. Keys may be valid in the session that read them only."""
+        changed = False
+        for named in (row, row.parent):
+            if named is None or not named.octy_id:
+                continue
+            sent = self.key_of(named)
+            key = self.looked_up_key(named)
+            if key is not None and key != sent:
+                self.fresh_keys[named.pk] = key
+                changed = True
+        return changed
+
+    def sent_with_fresh_keys(self, row: OctopusEntry, send: Callable[[], JSON]) -> JSON:
+        """``send()``; refused, it is sent once more if the Keys it named had gone stale."""
+        try:
+            return send()
+        except OctopusEntryError:
+            if not self.refresh_keys(row):
+                raise
+            return send()
 
     def push(self, operation: Operation, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
         outcomes: dict[int, Outcome] = {}
@@ -101,31 +130,37 @@ class EntryHandler(Handler):
         if operation == Operation.DELETE:
             return self.delete(row)
         if operation == Operation.UPDATE:
-            data = updatable(row.entry_type, {**row.data, **self.finder.reference_data(row)})
-            return self.synced(row, self.client.update_entry({**data, "Key": self.key_of(row)}))
-        payload = self.payload(row)
-        found = self.finder.find(row, payload) if create_may_have_happened(row) else None
+            return self.synced(row, self.update(row, lambda: self.key_of(row)))
+        found = self.finder.find(row, self.payload(row)) if create_may_have_happened(row) else None
         if found is not None:  # the lost create happened: bring the entry up to date
-            data = updatable(row.entry_type, payload)
-            return self.synced(row, self.client.update_entry({**data, "Key": found["Key"]}))
-        answer = self.client.create_entry(payload, lookup=lambda: self.finder.find(row, payload))
+            return self.synced(row, self.update(row, lambda: str(found["Key"])))
+        answer = self.sent_with_fresh_keys(
+            row,
+            lambda: self.client.create_entry(
+                (payload := self.payload(row)), lookup=lambda: self.finder.find(row, payload)
+            ),
+        )
         return self.synced(row, answer)
 
+    def update(self, row: OctopusEntry, key: Callable[[], str]) -> JSON:
+        data = updatable(row.entry_type, {**row.data, **self.finder.reference_data(row)})
+        return self.sent_with_fresh_keys(
+            row, lambda: self.client.update_entry({**data, "Key": key()})
+        )
+
     def delete(self, row: OctopusEntry) -> Outcome:
-        key = cached_key(row)
-        if key is None:
-            found = self.finder.find(row, self.payload(row))
-            if found is None:
-                return Synced(None, deleted=True)  # the CRM never had it
-            key = found["Key"]
-        self.client.delete_entry(key)
+        if row.octy_id:
+            self.sent_with_fresh_keys(row, lambda: self.client.delete_entry(self.key_of(row)))
+            return Synced(None, deleted=True)
+        found = self.finder.find(row, self.payload(row))
+        if found is not None:  # a create whose answer was lost had made it
+            self.client.delete_entry(str(found["Key"]))
         return Synced(None, deleted=True)
 
     @staticmethod
     def synced(row: OctopusEntry, answer: JSON) -> Synced:
         remote = {**(row.remote or {}), **answer}
-        key = remote.get("Key")
-        return Synced(decode_key(str(key)).stable_id, remote)
+        return Synced(decode_key(str(remote.get("Key"))).stable_id, remote)
 
 
 class ParentHandler(EntryHandler):

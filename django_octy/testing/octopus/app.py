@@ -200,6 +200,7 @@ class OctopusApp(FaultingApp[OctopusRequestLogEntry]):
         def key_of(entry: Entry) -> str:
             return entry.key_for(stamp, state.key_prefix(entry, compatible))
 
+        state.stamp = stamp
         answer: dict[str, Any] = {"Code": 0}
         for name, request in payloads(body).items():
             if method == "Read":

@@ -34,7 +34,8 @@ def entry_data(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def find(state: OctopusState, key: Any) -> Entry:
-    """The entry a Key (from any session) names; a Code -1 if there is none."""
+    """The entry a Key names (from any session, unless ``state.session_keys``); a Code -1
+    if there is none."""
     if not isinstance(key, str):
         raise OctopusFailure("Key must be a string.", INVALID_REQUEST)
     try:
@@ -42,7 +43,11 @@ def find(state: OctopusState, key: Any) -> Entry:
     except ValueError:
         raise OctopusFailure("The given key is not valid.", KEY_NOT_FOUND) from None
     entry = state.entries.get(identity.stable_id)
-    if entry is None or identity.type not in state.key_prefixes(entry):
+    if (
+        entry is None
+        or identity.type not in state.key_prefixes(entry)
+        or (state.session_keys and not state.issued_now(key))
+    ):
         raise OctopusFailure("The given key does not exist.", KEY_NOT_FOUND)
     return entry
 

@@ -34,7 +34,9 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
     ``expiry_answer="http"`` refuses an expired token with HTTP 401 (as
     ``VerifyToken`` does) instead of ``Code`` -1; ``names_next_page`` names the
     next page's key in a Read answer; ``abentry_keys`` issues current-form
-    Keys that decode to ``AbEntry`` rather than to the entry's Type.
+    Keys that decode to ``AbEntry`` rather than to the entry's Type;
+    ``session_keys`` refuses a write naming a Key another session was issued
+    (the vendor calls Keys valid only for the session that read them).
     """
 
     thread_name = "fake-octopus"
@@ -54,6 +56,7 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         expiry_answer: ExpiryAnswer = "code",
         names_next_page: bool = False,
         abentry_keys: bool = False,
+        session_keys: bool = False,
         port: int = 0,
         latency: float = 0.0,
     ) -> None:
@@ -70,8 +73,9 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         self.expiry_answer: ExpiryAnswer = expiry_answer
         self.names_next_page = names_next_page
         self.abentry_keys = abentry_keys
+        self.session_keys = session_keys
         self.system_info: dict[str, Any] = dict(SYSTEM_INFO)
-        self.state = OctopusState(abentry_keys=abentry_keys)
+        self.state = OctopusState(abentry_keys=abentry_keys, session_keys=session_keys)
         self._lost_answers: dict[str, int] = {}
 
     def account(self) -> str:
@@ -162,7 +166,7 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
 
     def reset(self) -> None:
         """Forget everything: entries, tokens, faults, latency and the request log."""
-        self.state = OctopusState(abentry_keys=self.abentry_keys)
+        self.state = OctopusState(abentry_keys=self.abentry_keys, session_keys=self.session_keys)
         self._lost_answers.clear()
         self.faults.clear()
         self.request_log.clear()

@@ -71,6 +71,9 @@ class OctopusState:
     rejections: dict[tuple[str, str], str] = field(default_factory=dict)
     next_sequence: int = 1
     abentry_keys: bool = False
+    session_keys: bool = False
+    stamp: str = ""
+    """The stamp of the session whose request is being handled."""
     wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def key_prefix(self, entry: Entry, compatible: bool) -> str:
@@ -89,6 +92,14 @@ class OctopusState:
     def key_prefixes(self, entry: Entry) -> tuple[str, ...]:
         """The prefixes of the Keys this server issues for ``entry``: the ones it accepts."""
         return (LEGACY_PREFIX, self.key_prefix(entry, compatible=True))
+
+    def issued_now(self, key: str) -> bool:
+        """Whether ``key`` was issued to the session whose request is being handled."""
+        try:
+            fields = base64.b64decode(key).decode().split(SEPARATOR)
+        except ValueError:
+            return False
+        return fields[3:4] == [self.stamp]
 
     def timestamp(self) -> str:
         """Now, as Octopus writes a DateTime field (``2024-01-01T00:00:00``)."""
