@@ -45,3 +45,11 @@ def decode_key(key: str) -> EntryIdentity:
     if len(parts) < 3 or not parts[0] or not parts[1] or not parts[2].isdigit():
         raise ValueError("Not an AbEntry Key: expected Type, id and number")
     return EntryIdentity(parts[0], parts[1], int(parts[2]))
+
+
+def stable_id_of(key: object) -> str | None:
+    """The stable identity a Key decodes to; ``None`` for a missing or foreign one."""
+    try:
+        return decode_key(str(key)).stable_id if key else None
+    except ValueError:
+        return None

@@ -89,3 +89,19 @@ def test_octopus_server_fixture_is_fresh_per_test(octopus_server: FakeOctopus) -
     assert octopus_server.entries == {}
     assert octopus_server.request_log == []
     assert octopus_server.url.startswith("http://127.0.0.1:")
+
+
+def test_verify_token_answers_200_or_401(crm: FakeOctopus) -> None:
+    """maximizercrm/octopus-api, postman/collections/OctopusAPI.json (Authentication / Token
+    Validation): VerifyToken takes the token in the header only and answers HTTP 200 for a
+    valid one, 401 for an invalid or expired one; TokenValid answers Code -1 instead."""
+    token = login(crm)
+
+    def verify() -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{crm.url}/VerifyToken", headers=headers, timeout=5).status_code
+
+    assert verify() == 200
+    crm.expire_tokens()
+    assert verify() == 401
+    assert post(crm, "TokenValid", {}, token).json() == {"Code": -1, "Msg": ["Token is invalid"]}

@@ -26,10 +26,11 @@ from django.db.models import Q
 
 from ...models import PARENT_TYPES, Entity, EntryType, OctopusEntry, Operation, SyncedObject
 from ...octopus import OctopusClient, OctopusEntryError, OctopusError, decode_key
+from ...octopus.keys import stable_id_of
 from ...octopus.rules import updatable
 from ..outcomes import Outcome, Rejected, Synced
 from . import Handler, PushInterrupted
-from .octopus_lookup import EntryFinder, create_may_have_happened, stable_id_of
+from .octopus_lookup import EntryFinder, create_may_have_happened
 
 JSON = dict[str, Any]
 

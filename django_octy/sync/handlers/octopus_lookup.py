@@ -21,19 +21,12 @@ from typing import Any
 
 from ...conf import octopus_settings
 from ...models import OctopusEntry, SyncedObject
-from ...octopus import OctopusClient, decode_key
+from ...octopus import OctopusClient
+from ...octopus.keys import stable_id_of
 
 JSON = dict[str, Any]
 SCALARS = (str, int, float)
 PAGE_SIZE = 50
-
-
-def stable_id_of(key: Any) -> str | None:
-    """The stable identity a Key decodes to (``None`` for a missing or foreign one)."""
-    try:
-        return decode_key(str(key)).stable_id if key else None
-    except ValueError:
-        return None
 
 
 def create_may_have_happened(row: SyncedObject) -> bool:
