@@ -102,11 +102,27 @@ def test_a_lost_create_answer_is_looked_up_and_never_duplicated(crm: FakeOctopus
     assert [entry.method for entry in crm.request_log].count("Create") == 1
 
 
+def test_a_lost_create_answer_is_looked_up_between_the_clients_own_retries(
+    crm: FakeOctopus, settings: Any
+) -> None:
+    """The same, when the client retries at once: its retry is a lookup, not a second Create."""
+    settings.OCTOPUS = {**settings.OCTOPUS, "MAX_RETRIES": 1}
+    crm.lose_answers("Create")
+    company = Company.objects.create(name="ABC Wine Shop")
+
+    summary = flush_all([ENTRY])
+
+    assert summary.of(ENTRY).created == 1
+    row = entry_of(company)
+    assert row.state == SyncState.SYNCED and list(crm.entries) == [row.octy_id]
+    assert [entry.method for entry in crm.request_log] == ["Authenticate", "Create", "Read"]
+
+
 def test_a_host_deleted_after_a_lost_create_answer_is_erased_from_the_crm(
     crm: FakeOctopus,
 ) -> None:
-    """Issue 14 (2): the create happened but its answer was lost, then the host object was
-    deleted: the entry is looked up and deleted, never left in the CRM."""
+    """The create happened but its answer was lost, then the host object was deleted: the
+    entry is looked up and deleted, never left in the CRM (an "erase me" reaches it)."""
     crm.lose_answers("Create")
     company = Company.objects.create(name="Erase Me Ltd")
     flush_all([ENTRY])

@@ -135,13 +135,12 @@ class EntryHandler(Handler):
         found = self.finder.find(row, self.payload(row)) if create_may_have_happened(row) else None
         if found is not None:  # the lost create happened: bring the entry up to date
             return self.synced(row, self.update(row, lambda: str(found["Key"])))
-        answer = self.sent_with_fresh_keys(
-            row,
-            lambda: self.client.create_entry(
-                (payload := self.payload(row)), lookup=lambda: self.finder.find(row, payload)
-            ),
-        )
-        return self.synced(row, answer)
+
+        def create() -> JSON:
+            payload = self.payload(row)
+            return self.client.create_entry(payload, lookup=lambda: self.finder.find(row, payload))
+
+        return self.synced(row, self.sent_with_fresh_keys(row, create))
 
     def update(self, row: OctopusEntry, key: Callable[[], str]) -> JSON:
         data = updatable(row.entry_type, {**row.data, **self.finder.reference_data(row)})

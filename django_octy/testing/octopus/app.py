@@ -222,7 +222,7 @@ def payloads(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     found: dict[str, Mapping[str, Any]] = {}
     for name, value in body.items():
         entity, _, alias = name.partition(".")
-        if name in ("Compatibility", "Configuration", "Globalization"):
+        if name in ("Compatibility", "Configuration", "Globalization", "Token"):
             continue
         if entity != ENTITY or (not alias and "." in name):
             raise OctopusFailure(f"The fake serves {ENTITY} only, not {name}.", INVALID_REQUEST)
