@@ -51,7 +51,8 @@ def function_range(name: str, now: datetime) -> TimeRange:
     if name == "TODAY":
         return day, day + end_of_day
     if name == "THISWEEK":
-        start = day - timedelta(days=(day.weekday() + 1) % 7)  # weeks start on Sunday
+        # The vendor does not say which day a week starts on; the fake takes Sunday.
+        start = day - timedelta(days=(day.weekday() + 1) % 7)
         return start, start + timedelta(days=6) + end_of_day
     if name == "THISMONTH":
         start = day.replace(day=1)
