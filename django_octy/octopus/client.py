@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import requests
 
@@ -79,10 +79,8 @@ class Credentials:
         return body
 
 
-class EntryLookup(Protocol):
-    """Finds the entry a Create whose answer was lost may have made (``None``: none)."""
-
-    def __call__(self) -> dict[str, Any] | None: ...
+EntryLookup = Callable[[], dict[str, Any] | None]
+"""Finds the entry a Create whose answer was lost may have made (``None``: none)."""
 
 
 def page_offset_key(offset: int) -> str:
@@ -277,9 +275,7 @@ class OctopusClient(ClosedOnExit):
                 return error
             raise
         if refuses_token(answer):
-            refusal = failure(answer, method, "Octopus refused the token", OctopusAuthError)
-            assert isinstance(refusal, OctopusAuthError)
-            return refusal
+            return failure(answer, method, "Octopus refused the token", OctopusAuthError)
         return answer
 
     @staticmethod
