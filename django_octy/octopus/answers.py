@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -19,6 +19,7 @@ from .errors import (
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
 Answer = dict[str, Any]
+E = TypeVar("E", bound=OctopusError)
 
 
 def status_error(response: requests.Response, method: str) -> OctopusError:
@@ -89,9 +90,7 @@ def refuses_token(answer: Mapping[str, Any]) -> bool:
     )
 
 
-def failure(
-    answer: Mapping[str, Any], method: str, message: str, error: type[OctopusError]
-) -> OctopusError:
+def failure(answer: Mapping[str, Any], method: str, message: str, error: type[E]) -> E:
     """The exception for an answer whose ``Code`` is not 0."""
     messages, error_codes = read_messages(answer)
     return error(

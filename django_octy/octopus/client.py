@@ -2,21 +2,29 @@
 
 Authentication is lazy: the first call that needs a token gets one from
 ``Authenticate`` (or uses the personal access token given). An answer that
-says the token is invalid or expired (``Code`` -1, "Token is invalid") makes
-the client authenticate again once and repeat the call; Octopus refused that
-call, so repeating it cannot apply it twice.
+says the token is invalid or expired (``Code`` -1, "Token is invalid", or
+HTTP 401 as ``VerifyToken`` answers) makes the client authenticate again once
+and repeat the call; Octopus refused that call, so repeating it cannot apply
+it twice.
+
+Every AbEntry request carries ``"Compatibility": {"AbEntryKey": "2.0"}``, as
+every AbEntry example of the vendor's collection does (maximizercrm/octopus-api,
+postman/collections/OctopusAPI.json): Keys are then issued in their current
+form. A Key stays opaque to the client.
 """
 
 from __future__ import annotations
 
+import base64
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
 
 from ..http.config import MASKED, check_base_url, check_timeout
+from ..http.retrying import call_with_retries
 from ..http.session import ClosedOnExit
 from .answers import Answer, answer_code, failure, refuses_token
 from .errors import (
@@ -25,12 +33,13 @@ from .errors import (
     OctopusEntryError,
     OctopusError,
 )
-from .transport import OctopusTransport
+from .transport import OctopusTransport, logger
 
 DEFAULT_BASE_URL = "https://api.maximizer.com/octopus"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 5
 ENTITY = "AbEntry"
+COMPATIBILITY = {"AbEntryKey": "2.0"}
 
 MethodStyle = Literal["current", "entity"]
 METHOD_STYLES: tuple[MethodStyle, ...] = ("current", "entity")
@@ -68,6 +77,28 @@ class Credentials:
         if self.app_key:
             body["AppKey"] = self.app_key
         return body
+
+
+EntryLookup = Callable[[], dict[str, Any] | None]
+"""Finds the entry a Create whose answer was lost may have made (``None``: none)."""
+
+
+def page_offset_key(offset: int) -> str:
+    """The ``PageKey`` of the page that starts at ``offset``: base64 of the offset, as in
+    the vendor's paging example (page 2 of 10 sends ``"MTA="``)."""
+    return base64.b64encode(str(offset).encode()).decode("ascii")
+
+
+def refused(error: OctopusAuthError, message: str) -> OctopusAuthError:
+    """``error`` (a refused token) with ``message`` saying what the client made of it."""
+    return OctopusAuthError(
+        message,
+        method=error.method,
+        code=error.code,
+        messages=error.messages,
+        error_codes=error.error_codes,
+        status=error.status,
+    )
 
 
 def _present(value: Any) -> str | None:
@@ -217,22 +248,34 @@ class OctopusClient(ClosedOnExit):
     def _method(self, action: str) -> str:
         return f"{ENTITY}{action}" if self.method_style == "entity" else action
 
-    def _call(self, action: str, request: Mapping[str, Any]) -> Answer:
+    def _call(self, action: str, request: Mapping[str, Any], retries: int | None = None) -> Answer:
         """Send an AbEntry method with the token; one re-authentication if it is refused."""
         method = self._method(action)
-        body = {ENTITY: request}
+        body = {ENTITY: request, "Compatibility": dict(COMPATIBILITY)}
         token = self._token()
-        answer = self._transport.post(method, body, token)
-        if not refuses_token(answer):
+        answer = self._post_authorized(method, body, token, retries)
+        if not isinstance(answer, OctopusAuthError):
             return answer
         if self._credentials.personal:
-            raise failure(answer, method, "Octopus refused the personal token", OctopusAuthError)
+            raise refused(answer, "Octopus refused the personal token")
         self._renew(token)
-        answer = self._transport.post(method, body, self._token())
+        answer = self._post_authorized(method, body, self._token(), retries)
+        if isinstance(answer, OctopusAuthError):
+            raise refused(answer, "The token stayed invalid after re-authenticating")
+        return answer
+
+    def _post_authorized(
+        self, method: str, body: Mapping[str, Any], token: str, retries: int | None
+    ) -> Answer | OctopusAuthError:
+        """The answer, or the error saying Octopus refused the token (Code -1 or HTTP 401)."""
+        try:
+            answer = self._transport.post(method, body, token, retries)
+        except OctopusAuthError as error:
+            if error.status == 401:
+                return error
+            raise
         if refuses_token(answer):
-            raise failure(
-                answer, method, "The token stayed invalid after re-authenticating", OctopusAuthError
-            )
+            return failure(answer, method, "Octopus refused the token", OctopusAuthError)
         return answer
 
     @staticmethod
@@ -241,9 +284,13 @@ class OctopusClient(ClosedOnExit):
             raise failure(answer, method, "Octopus refused the request", error)
         return answer
 
-    def _write(self, action: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    def _write(
+        self, action: str, data: Mapping[str, Any], retries: int | None = None
+    ) -> dict[str, Any]:
         answer = self._checked(
-            self._call(action, {"Data": dict(data)}), self._method(action), OctopusEntryError
+            self._call(action, {"Data": dict(data)}, retries),
+            self._method(action),
+            OctopusEntryError,
         )
         entity = answer.get(ENTITY)
         written = entity.get("Data") if isinstance(entity, Mapping) else None
@@ -251,11 +298,32 @@ class OctopusClient(ClosedOnExit):
 
     # AbEntry.
 
-    def create_entry(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Create an entry (``Type`` and its required fields); returns its Data with the new Key."""
+    def create_entry(
+        self, data: Mapping[str, Any], *, lookup: EntryLookup | None = None
+    ) -> dict[str, Any]:
+        """Create an entry (``Type`` and its required fields); returns its Data with the new Key.
+
+        A Create whose answer was lost (a dropped connection, a timeout, a 5xx)
+        may have been applied. With ``lookup``, the client calls it before
+        sending the Create again, and an entry it finds is taken as the one
+        created: the CRM does not get a second entry. Without it, the Create is
+        retried like any other call.
+        """
         if "Key" in data and data["Key"] is not None:
             raise ValueError("create_entry() takes data without a Key; use update_entry()")
-        return self._write("Create", {"Key": None, **data})
+        request = {"Key": None, **data}
+        if lookup is None:
+            return self._write("Create", request)
+        sent = False
+
+        def create_once() -> dict[str, Any]:
+            nonlocal sent
+            if sent and (found := lookup()) is not None:
+                return found
+            sent = True
+            return self._write("Create", request, retries=0)
+
+        return call_with_retries(create_once, self.max_retries, logger)
 
     def update_entry(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Change the fields given of the entry named by ``data["Key"]``."""
@@ -263,8 +331,9 @@ class OctopusClient(ClosedOnExit):
             raise ValueError("update_entry() needs the entry's Key")
         return self._write("Update", data)
 
-    def delete_entry(self, key: str) -> None:
-        self._write("Delete", {"Key": key})
+    def delete_entry(self, key: str) -> dict[str, Any]:
+        """Delete the entry ``key`` names; returns the answer's Data (its Key)."""
+        return self._write("Delete", {"Key": key})
 
     def read_entries(
         self,
@@ -292,25 +361,45 @@ class OctopusClient(ClosedOnExit):
         if page_size is not None:
             order["PageSize"] = page_size
         request: dict[str, Any] = {"Scope": {"Fields": dict(fields)}, "Criteria": criteria}
-        return self._pages(request, order)
+        return self._pages(request, order, top)
 
-    def _pages(self, request: dict[str, Any], order: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, request: dict[str, Any], order: dict[str, Any], top: int | None
+    ) -> Iterator[dict[str, Any]]:
+        """The entries, page after page; at most ``top`` of them.
+
+        The next page's key is the one the answer names; an answer that names
+        none (the vendor does not publish the field) is followed by base64 of
+        the running offset, until a page comes back shorter than ``PageSize``.
+        ``Top`` is also counted here, whether the server applies it to the
+        whole read or to each page.
+        """
         seen: set[str] = set()
+        page_size = order.get("PageSize")
         page_key: str | None = None
+        offset = 0
         while True:
-            page_order = {**order, "PageKey": page_key} if page_key else order
-            rows, page_key = self._page(
+            page_order = {**order, "PageKey": page_key} if page_size is not None else order
+            rows, next_key = self._page(
                 {**request, "OrderBy": page_order} if page_order else request
             )
+            if top is not None:
+                rows = rows[: top - offset]
             yield from rows
-            if page_key is None or not rows:
+            offset += len(rows)
+            if not rows or (top is not None and offset >= top):
                 return
-            if page_key in seen:
+            if next_key is None:
+                if page_size is None or len(rows) < page_size:
+                    return
+                next_key = page_offset_key(offset)
+            if next_key in seen:
                 raise OctopusError("Octopus's PageKey did not advance", method=self._method("Read"))
-            seen.add(page_key)
+            seen.add(next_key)
+            page_key = next_key
 
     def _page(self, request: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-        """One page's entries and the key of the next page (``None`` after the last)."""
+        """One page's entries and the key of the next page, if the answer names one."""
         answer = self._checked(self._call("Read", request), self._method("Read"), OctopusError)
         entity = answer.get(ENTITY)
         if not isinstance(entity, Mapping):

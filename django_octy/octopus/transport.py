@@ -48,14 +48,23 @@ class OctopusTransport:
         if session is not None and self._given_session is None:
             session.close()
 
-    def post(self, method: str, body: Mapping[str, Any], token: str | None) -> Answer:
-        """The answer to ``method`` (any ``Code``), transient failures retried."""
+    def post(
+        self,
+        method: str,
+        body: Mapping[str, Any],
+        token: str | None,
+        retries: int | None = None,
+    ) -> Answer:
+        """The answer to ``method`` (any ``Code``), transient failures retried ``retries``
+        times (the transport's ``max_retries`` by default)."""
         data = json.dumps(body, separators=(",", ":")).encode()
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         return call_with_retries(
-            lambda: self._post_once(method, data, headers), self.max_retries, logger
+            lambda: self._post_once(method, data, headers),
+            self.max_retries if retries is None else retries,
+            logger,
         )
 
     def _post_once(self, method: str, data: bytes, headers: dict[str, str]) -> Answer:

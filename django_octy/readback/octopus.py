@@ -20,6 +20,7 @@ from django.utils import timezone
 from ..connection import get_octopus_client
 from ..models import OctopusEntry, SyncState
 from ..octopus import decode_key
+from ..octopus.keys import stable_id_of
 from ..sync.recording import batches
 from ..sync.rows import write_rows
 from .records import JSON, Stored
@@ -69,14 +70,6 @@ def pull_entries(
     return summary
 
 
-def stable_id(key: Any) -> str | None:
-    """The stable identity in an entry's Key (``None`` for a missing or foreign one)."""
-    try:
-        return decode_key(str(key)).stable_id if key else None
-    except ValueError:
-        return None
-
-
 def entry_values(record: JSON) -> dict[str, Any]:
     """The mirror columns of an AbEntry as Octopus answered it (the parent aside)."""
     data = {name: value for name, value in record.items() if name not in IDENTITY_FIELDS}
@@ -87,7 +80,7 @@ def entry_values(record: JSON) -> dict[str, Any]:
 @transaction.atomic
 def store_entries(records: Sequence[JSON]) -> Stored:
     """Create or refresh the rows of ``records`` (one page), locked while they are written."""
-    by_identity = {key: r for r in records if (key := stable_id(r.get("Key")))}
+    by_identity = {key: r for r in records if (key := stable_id_of(r.get("Key")))}
     existing = OctopusEntry.objects.select_for_update().filter(octy_id__in=by_identity)
     rows = {row.octy_id: row for row in existing.order_by("pk")}
     now = timezone.now()
@@ -116,7 +109,7 @@ def store_entries(records: Sequence[JSON]) -> Stored:
 
 def link_contacts(records: Sequence[JSON]) -> int:
     """Point the rows of the contacts in ``records`` at their parents' rows, where known."""
-    parents = {stable_id(r.get("Key")): stable_id(r.get("ParentKey")) for r in records}
+    parents = {stable_id_of(r.get("Key")): stable_id_of(r.get("ParentKey")) for r in records}
     wanted = {child: parent for child, parent in parents.items() if child and parent}
     known = dict(
         OctopusEntry.objects.filter(octy_id__in=set(wanted.values())).values_list("octy_id", "pk")

@@ -167,11 +167,12 @@ class Drain:
         stop: StopFlush | None = None
         try:
             for operation, rows in grouped(claimed.rows, operations):
-                if operation == Operation.DELETE:  # rows Octy never had are gone already
+                if operation == Operation.DELETE:  # rows the target cannot have are gone
+                    may_exist = self.handler.may_exist
                     outcomes.update(
-                        {r.pk: Synced(None, deleted=True) for r in rows if not r.octy_id}
+                        {r.pk: Synced(None, deleted=True) for r in rows if not may_exist(r)}
                     )
-                    rows = [row for row in rows if row.octy_id]
+                    rows = [row for row in rows if may_exist(row)]
                 for chunk in chunked(rows, self.handler.batch_limit(operation)):
                     outcomes.update(self.push(operation, chunk))
         except StopFlush as stopped:

@@ -98,11 +98,15 @@ def upsert(
 
 
 def record_delete(source: Source[Any], obj: models.Model) -> None:
-    """Record that ``obj`` is gone: remove it from Octy (rows Octy never had just go)."""
+    """Record that ``obj`` is gone: remove it from Octy (rows Octy never had just go).
+
+    A row without an id whose push already ended unconfirmed (an attempt or an
+    error counted) may have been created: it stays, for its target to look it up.
+    """
     if not isinstance(source, ObjectSource):
         return  # events are append-only
     rows = source.mirror._default_manager.filter(**source_ref(obj))
-    rows.filter(octy_id__isnull=True, lease_token__isnull=True).delete()
+    rows.filter(octy_id__isnull=True, lease_token__isnull=True, attempts=0, last_error="").delete()
     if rows.update(**changed(SyncState.DELETE_PENDING)):
         request_flush()
 

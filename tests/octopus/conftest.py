@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
+import requests
 
 from django_octy.octopus import OctopusClient
 from django_octy.testing import FakeOctopus
@@ -55,3 +56,16 @@ def contact(last_name: str, parent_key: str, **fields: Any) -> dict[str, Any]:
 
 def methods(crm: FakeOctopus) -> list[str]:
     return [entry.method for entry in crm.request_log]
+
+
+def post(crm: FakeOctopus, method: str, body: Any, token: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(f"{crm.url}/{method}", json=body, headers=headers, timeout=5)
+
+
+def login(crm: FakeOctopus) -> str:
+    body = {"Database": crm.database, "UID": crm.uid, "Password": crm.password}
+    answer = post(crm, "Authenticate", body).json()
+    assert answer["Code"] == 0
+    token: str = answer["Data"]["Token"]
+    return token

@@ -8,18 +8,7 @@ import requests
 
 from django_octy.testing import FakeOctopus
 
-
-def post(crm: FakeOctopus, method: str, body: Any, token: str | None = None) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.post(f"{crm.url}/{method}", json=body, headers=headers, timeout=5)
-
-
-def login(crm: FakeOctopus) -> str:
-    body = {"Database": crm.database, "UID": crm.uid, "Password": crm.password}
-    answer = post(crm, "Authenticate", body).json()
-    assert answer["Code"] == 0
-    token: str = answer["Data"]["Token"]
-    return token
+from .conftest import login, post
 
 
 def test_failures_are_http_200_with_code_minus_one(crm: FakeOctopus) -> None:
@@ -50,23 +39,28 @@ def test_unknown_methods_and_verbs(crm: FakeOctopus) -> None:
     assert requests.get(f"{crm.url}/Read", timeout=5).status_code == 405
 
 
-def test_a_page_key_belongs_to_its_query(crm: FakeOctopus) -> None:
+def test_pages_are_asked_for_by_base64_offsets(crm: FakeOctopus) -> None:
+    """maximizercrm/octopus-api, postman/collections/OctopusAPI.json (OrderBy, Pagination):
+    page 1 sends "PageKey": null, page 2 of 10 sends "MTA=" (base64 of "10") with Top 10."""
     token = login(crm)
-    for name in ("A", "B", "C"):
-        data = {"Key": None, "Type": "Company", "CompanyName": name}
+    for index in range(12):
+        data = {"Key": None, "Type": "Company", "CompanyName": f"C{index:02d}"}
         assert post(crm, "Create", {"AbEntry": {"Data": data}}, token).json()["Code"] == 0
-    read = {"Scope": {"Fields": {"CompanyName": 1}}, "OrderBy": {"PageSize": 2}}
-    first = post(crm, "Read", {"AbEntry": read}, token).json()["AbEntry"]
-    assert [row["CompanyName"] for row in first["Data"]] == ["A", "B"]
-    other = {
-        "Scope": {"Fields": {"Key": 1}},
-        "OrderBy": {"PageSize": 2, "PageKey": first["PageKey"]},
-    }
-    answer = post(crm, "Read", {"AbEntry": other}, token).json()
-    assert answer["Code"] == -1 and "PageKey" in answer["Msg"][0]
-    second = {**read, "OrderBy": {"PageSize": 2, "PageKey": first["PageKey"]}}
-    last = post(crm, "Read", {"AbEntry": second}, token).json()["AbEntry"]
-    assert ([row["CompanyName"] for row in last["Data"]], "PageKey" in last) == (["C"], False)
+
+    def page(key: str | None) -> dict[str, Any]:
+        read = {
+            "Scope": {"Fields": {"CompanyName": 1}},
+            "Criteria": {"SearchQuery": {"Type": {"$EQ": "Company"}}, "Top": 10},
+            "OrderBy": {"PageKey": key, "PageSize": 10, "Fields": [{"CreationDate": "ASC"}]},
+        }
+        answer: dict[str, Any] = post(crm, "Read", {"AbEntry": read}, token).json()
+        return answer
+
+    first, second = page(None), page("MTA=")
+    assert [row["CompanyName"] for row in first["AbEntry"]["Data"]][-1] == "C09"
+    assert [row["CompanyName"] for row in second["AbEntry"]["Data"]] == ["C10", "C11"]
+    assert "PageKey" not in first["AbEntry"]  # the answer's name for it is not published
+    assert page("not base64!")["Code"] == -1
 
 
 def test_beta_warnings_ride_along_with_success() -> None:
@@ -95,3 +89,19 @@ def test_octopus_server_fixture_is_fresh_per_test(octopus_server: FakeOctopus) -
     assert octopus_server.entries == {}
     assert octopus_server.request_log == []
     assert octopus_server.url.startswith("http://127.0.0.1:")
+
+
+def test_verify_token_answers_200_or_401(crm: FakeOctopus) -> None:
+    """maximizercrm/octopus-api, postman/collections/OctopusAPI.json (Authentication / Token
+    Validation): VerifyToken takes the token in the header only and answers HTTP 200 for a
+    valid one, 401 for an invalid or expired one; TokenValid answers Code -1 instead."""
+    token = login(crm)
+
+    def verify() -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{crm.url}/VerifyToken", headers=headers, timeout=5).status_code
+
+    assert verify() == 200
+    crm.expire_tokens()
+    assert verify() == 401
+    assert post(crm, "TokenValid", {}, token).json() == {"Code": -1, "Msg": ["Token is invalid"]}

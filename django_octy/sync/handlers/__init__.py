@@ -46,6 +46,10 @@ class Handler(ABC):
         """Most rows one :meth:`push` may take for ``operation`` (``None``: the claim's size)."""
         return None
 
+    def may_exist(self, row: SyncedObject) -> bool:
+        """Whether the target may have ``row`` (a delete of a row it cannot have is dropped)."""
+        return bool(row.octy_id)
+
     @abstractmethod
     def identifier(self, row: SyncedObject) -> str:
         """The row's own id, as error messages show it (``customer_id``, ``item_id``...)."""

@@ -1,4 +1,15 @@
-"""The WSGI app: ``POST /octopus/{Method}``, Bearer tokens, faults, and the request log."""
+"""The WSGI app: ``POST /octopus/{Method}``, Bearer tokens, faults, and the request log.
+
+As the vendor's collection shows (maximizercrm/octopus-api,
+postman/collections/OctopusAPI.json): a body names its entity (``AbEntry``),
+or several aliased payloads (``"AbEntry.1"``, ``"AbEntry.2"``) that are
+processed in order, each committed alone, stopping at the first error, whose
+message alone is answered ("Batch Queries"); ``"Compatibility": {"AbEntryKey":
+"2.0"}`` chooses the Keys' form; ``VerifyToken`` answers HTTP 200 or, for an
+invalid or expired token, HTTP 401. How other methods refuse an expired token
+is not shown beyond ``TokenValid``'s ``Code`` -1 "Token is invalid":
+``expiry_answer="http"`` makes them answer HTTP 401 instead.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..faults import Fault
 from ..request_log import RequestLogEntry
-from ..serving import FaultingApp, format_retry_after, json_response
+from ..serving import FaultingApp, drop_connection, format_retry_after, json_response
 from . import entries, query
 from .failures import (
     INVALID_REQUEST,
@@ -44,7 +55,8 @@ WRITES: dict[str, Callable[[OctopusState, Mapping[str, Any]], Entry]] = {
     "Delete": entries.delete,
 }
 OPEN_METHODS = ("Authenticate", "GetSystemInfo")
-METHODS = (*OPEN_METHODS, "TokenValid", "Read", *WRITES)
+METHODS = (*OPEN_METHODS, "TokenValid", "VerifyToken", "Read", *WRITES)
+COMPATIBLE_KEYS = {"AbEntryKey": "2.0"}
 
 
 def canonical_method(name: str) -> str:
@@ -91,17 +103,34 @@ class OctopusApp(FaultingApp[OctopusRequestLogEntry]):
             return self.injected(fault, entry)
         if not request.path.startswith(PREFIX) or entry.method not in METHODS:
             return json_response({"Code": -1, "Msg": ["Unknown method"]}, 404)
+        if entry.method == "VerifyToken":
+            return self.verify_token(request)
         if request.method != "POST":
             return json_response({"Code": -1, "Msg": ["Use POST"]}, 405)
         try:
             body = self.body(request)
             entry.body = without_secrets(body)
-            entry.objects = 1 if entry.method in WRITES else 0
+            entry.objects = len(payloads(body)) if entry.method in WRITES else 0
             answer = self.answer(entry.method, request, body)
+        except TokenRefused:
+            return Response(status=401)
         except OctopusFailure as failure:
             answer = failure_body(failure, self.fake.msg_style)
         entry.code = answer["Code"]
+        if self.fake.take_lost_answer(entry.method):
+            self._finish(entry)
+            drop_connection(request.environ)
         return json_response(answer)
+
+    def verify_token(self, request: Request) -> Response:
+        """``VerifyToken``: the Bearer header alone, HTTP 200 or 401, no body."""
+        state = self.fake.state
+        with state.lock:
+            try:
+                self.session_stamp(state, request)
+            except OctopusFailure:
+                return Response(status=401)
+        return Response(status=200)
 
     def injected(self, fault: Fault, entry: OctopusRequestLogEntry) -> Response:
         headers = {}
@@ -153,6 +182,8 @@ class OctopusApp(FaultingApp[OctopusRequestLogEntry]):
         session = state.sessions.get(token)
         now = state.clock()
         if session is None or not session.valid(now, self.fake.token_ttl):
+            if self.fake.expiry_answer == "http" and request.path != PREFIX + "VerifyToken":
+                raise TokenRefused
             raise OctopusFailure(TOKEN_INVALID_MESSAGE, TOKEN_INVALID)
         session.last_used = now
         return session.stamp
@@ -160,14 +191,44 @@ class OctopusApp(FaultingApp[OctopusRequestLogEntry]):
     def entity_method(
         self, state: OctopusState, method: str, body: Mapping[str, Any], stamp: str
     ) -> dict[str, Any]:
-        request = body.get(ENTITY)
-        if not isinstance(request, Mapping):
-            raise OctopusFailure(f"The body needs an {ENTITY} object.", INVALID_REQUEST)
-        if method == "Read":
-            return {"Code": 0, ENTITY: query.read(state, request, stamp)}
-        written = WRITES[method](state, request)
-        data: dict[str, Any] = {"Key": written.key_for(stamp)}
-        answer: dict[str, Any] = {"Code": 0, ENTITY: {"Data": data}}
-        if self.fake.beta_warning:
+        """Each payload in order, each committed alone; the first failure is the answer."""
+        compatibility = body.get("Compatibility")
+        compatible = isinstance(compatibility, Mapping) and all(
+            compatibility.get(name) == value for name, value in COMPATIBLE_KEYS.items()
+        )
+
+        def key_of(entry: Entry) -> str:
+            return entry.key_for(stamp, state.key_prefix(entry, compatible))
+
+        state.stamp = stamp
+        answer: dict[str, Any] = {"Code": 0}
+        for name, request in payloads(body).items():
+            if method == "Read":
+                answer[name] = query.read(state, request, key_of, self.fake.names_next_page)
+                continue
+            written = WRITES[method](state, request)
+            answer[name] = {"Data": entries.echoed(method, written, request, key_of(written))}
+        if self.fake.beta_warning and method in WRITES:
             answer["Msg"] = messages([(BETA_WARNING, 0)], self.fake.msg_style)
         return answer
+
+
+class TokenRefused(Exception):
+    """The Bearer is not valid, and the fake answers that with HTTP 401."""
+
+
+def payloads(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The body's AbEntry payloads by name: ``AbEntry``, or aliases such as ``AbEntry.1``."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for name, value in body.items():
+        entity, _, alias = name.partition(".")
+        if name in ("Compatibility", "Configuration", "Globalization", "Token"):
+            continue
+        if entity != ENTITY or (not alias and "." in name):
+            raise OctopusFailure(f"The fake serves {ENTITY} only, not {name}.", INVALID_REQUEST)
+        if not isinstance(value, Mapping):
+            raise OctopusFailure(f"{name} must be an object.", INVALID_REQUEST)
+        found[name] = value
+    if not found:
+        raise OctopusFailure(f"The body needs an {ENTITY} object.", INVALID_REQUEST)
+    return found

@@ -1,4 +1,11 @@
-"""AbEntry Create, Update and Delete, with Octopus's rules on Type, ParentKey and Keys."""
+"""AbEntry Create, Update and Delete, with Octopus's rules on Type, ParentKey and Keys.
+
+From the vendor's collection (maximizercrm/octopus-api,
+postman/collections/OctopusAPI.json): a create without Type makes a Company,
+or a Contact when it names a ParentKey; Type and ParentKey cannot be updated;
+an answer echoes the Key, the Type and the fields written. Deleting an entry
+has no rule about its contacts there, so the fake has none either.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +14,13 @@ from typing import Any
 
 from ...octopus.keys import EntryIdentity, decode_key
 from .failures import (
-    HAS_CONTACTS,
-    IMMUTABLE_FIELD,
     INVALID_REQUEST,
     KEY_NOT_FOUND,
     KEY_TYPE_NOT_SUPPORTED,
     REJECTED,
     OctopusFailure,
 )
-from .fields import PARENT_TYPES, TYPES, check_required, check_value
+from .fields import PARENT_TYPES, TYPES, check_required, check_updatable, check_value
 from .state import Entry, OctopusState
 
 IDENTITY_FIELDS = ("Key", "Type", "ParentKey")
@@ -29,7 +34,8 @@ def entry_data(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def find(state: OctopusState, key: Any) -> Entry:
-    """The entry a Key (from any session) names; a Code -1 if there is none."""
+    """The entry a Key names (from any session, unless ``state.session_keys``); a Code -1
+    if there is none."""
     if not isinstance(key, str):
         raise OctopusFailure("Key must be a string.", INVALID_REQUEST)
     try:
@@ -37,7 +43,11 @@ def find(state: OctopusState, key: Any) -> Entry:
     except ValueError:
         raise OctopusFailure("The given key is not valid.", KEY_NOT_FOUND) from None
     entry = state.entries.get(identity.stable_id)
-    if entry is None or entry.identity.type != identity.type:
+    if (
+        entry is None
+        or identity.type not in state.key_prefixes(entry)
+        or (state.session_keys and not state.issued_now(key))
+    ):
         raise OctopusFailure("The given key does not exist.", KEY_NOT_FOUND)
     return entry
 
@@ -78,7 +88,7 @@ def create(state: OctopusState, request: Mapping[str, Any]) -> Entry:
     data = entry_data(request)
     if data.get("Key", "missing") is not None:
         raise OctopusFailure('Send "Key": null to create an entry.', INVALID_REQUEST)
-    entry_type = data.get("Type")
+    entry_type = data.get("Type") or ("Contact" if data.get("ParentKey") else "Company")
     if entry_type not in TYPES:
         raise OctopusFailure(f"Type must be one of {', '.join(TYPES)}.", INVALID_REQUEST)
     fields = stored_fields(data)
@@ -90,7 +100,7 @@ def create(state: OctopusState, request: Mapping[str, Any]) -> Entry:
         raise OctopusFailure(f"A {entry_type} cannot have a ParentKey.", INVALID_REQUEST)
     entry = Entry(
         new_identity(state, entry_type, parent),
-        {"Type": entry_type, **fields},
+        {"Type": entry_type, **fields, "CreationDate": state.timestamp()},
         parent.identity.stable_id if parent is not None else None,
         sequence=state.next_sequence,
     )
@@ -99,26 +109,18 @@ def create(state: OctopusState, request: Mapping[str, Any]) -> Entry:
     return entry
 
 
-def check_unchanged_identity(state: OctopusState, entry: Entry, data: Mapping[str, Any]) -> None:
-    if "Type" in data and data["Type"] != entry.identity.type:
-        raise OctopusFailure("Type cannot be changed.", IMMUTABLE_FIELD)
-    if "ParentKey" in data:
-        parent = find_parent(state, data["ParentKey"]) if data["ParentKey"] is not None else None
-        if (parent.identity.stable_id if parent else None) != entry.parent:
-            raise OctopusFailure("ParentKey cannot be changed.", IMMUTABLE_FIELD)
-
-
 def merged(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     fields = {**current, **changes}
-    if isinstance(current.get("Address"), Mapping) and "Address" in changes:
-        fields["Address"] = {**current["Address"], **changes["Address"]}
+    for name, value in changes.items():
+        if isinstance(current.get(name), Mapping) and isinstance(value, Mapping):
+            fields[name] = {**current[name], **value}
     return fields
 
 
 def update(state: OctopusState, request: Mapping[str, Any]) -> Entry:
     data = entry_data(request)
     entry = find(state, data.get("Key"))
-    check_unchanged_identity(state, entry, data)
+    check_updatable(entry.identity.type, {name: v for name, v in data.items() if name != "Key"})
     fields = merged(entry.fields, stored_fields(data))
     check_required(entry.identity.type, fields, entry.parent is not None)
     check_not_rejected(state, fields)
@@ -128,8 +130,13 @@ def update(state: OctopusState, request: Mapping[str, Any]) -> Entry:
 
 def delete(state: OctopusState, request: Mapping[str, Any]) -> Entry:
     entry = find(state, entry_data(request).get("Key"))
-    stable_id = entry.identity.stable_id
-    if any(other.parent == stable_id for other in state.entries.values()):
-        raise OctopusFailure("The entry has contacts: delete them first.", HAS_CONTACTS)
-    del state.entries[stable_id]
+    del state.entries[entry.identity.stable_id]
     return entry
+
+
+def echoed(method: str, entry: Entry, request: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """An answer's ``Data``: the Key, and for a write of fields, the Type and those fields."""
+    data = {name: value for name, value in entry_data(request).items() if name != "Key"}
+    if method == "Delete":
+        return {"Key": key}
+    return {"Key": key, "Type": entry.identity.type, **data}

@@ -20,7 +20,6 @@ KEY_NOT_FOUND = -10006
 UNKNOWN_FIELD = -10007
 INVALID_QUERY = -10008
 REJECTED = -10009
-HAS_CONTACTS = -10010
 
 TOKEN_INVALID_MESSAGE = "Token is invalid"  # noqa: S105 - a message, not a secret
 

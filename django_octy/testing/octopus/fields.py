@@ -1,4 +1,15 @@
-"""Which AbEntry fields exist, and what each Type requires."""
+"""Which AbEntry fields exist, their shapes, what each Type requires and may change.
+
+Sources (maximizercrm/octopus-api, postman/collections/OctopusAPI.json): the
+AbEntry folder's notes (required fields per Type, a create without Type,
+Type and ParentKey fixed after creation), the CRUD Update example's comments
+(which Type may change CompanyName, FirstName and LastName), and the fields
+its reads and writes name: ``Email1`` as ``{"Address", "Description"}``,
+``Phone1`` as ``{"Number", "Extension", "Description"}``, nested ``Address``
+and ``Address/ZipCode`` paths, ``MiddleName``, ``MrMs``, ``Division``,
+``Website`` beside ``WebSite``, and user-defined fields as ``Udf/$NAME(...)``,
+``Udf/$TYPEID(n)`` or ``Udf/$TAG(...)`` (table ones hold a list of item keys).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .failures import REQUIRED_FIELD, UNKNOWN_FIELD, OctopusFailure
+from ...octopus.rules import COMPUTED_FIELDS, FIXED_FIELDS, may_update
+from .failures import IMMUTABLE_FIELD, REQUIRED_FIELD, UNKNOWN_FIELD, OctopusFailure
 
 TYPES = ("Company", "Individual", "Contact")
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -19,34 +31,54 @@ PARENT_TYPES = ("Company", "Individual")
 TEXT_FIELDS = frozenset(
     {
         "FirstName",
+        "MiddleName",
         "LastName",
+        "MrMs",
+        "Salutation",
         "CompanyName",
         "Position",
         "Department",
-        "Email",
-        "Email1",
-        "Email2",
-        "Email3",
-        "Phone",
-        "Phone1",
-        "Phone2",
-        "Phone3",
-        "Phone4",
+        "Division",
         "WebSite",
+        "Website",
+        "AccountManager",
+        "TerritoryKey",
+        "ReportsToKey",
+        "LastContactDate",
     }
 )
+OBJECT_FIELDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("Email", "Email1", "Email2", "Email3"), frozenset({"Address", "Description"})),
+    **dict.fromkeys(
+        ("Phone", "Phone1", "Phone2", "Phone3", "Phone4"),
+        frozenset({"Number", "Extension", "Description"}),
+    ),
+    "Address": frozenset(
+        {"AddressLine1", "AddressLine2", "City", "StateProvince", "ZipCode", "Country"}
+        | {"Description"}
+    ),
+}
+"""Fields holding an object of these parts; Email and Phone may also be sent as plain text."""
+DEFAULT_PART = {"Email": "Address", "Phone": "Number"}
 ADDRESS = "Address"
-ADDRESS_FIELDS = frozenset(
-    {"AddressLine1", "AddressLine2", "City", "StateProvince", "ZipCode", "Country"}
-)
-IDENTITY_FIELDS = frozenset({"Key", "Type", "ParentKey"})
-UDF = re.compile(r"^Udf/\$\w+\(.+\)$")
+READ_ONLY_FIELDS = COMPUTED_FIELDS
+IDENTITY_FIELDS = FIXED_FIELDS
+UDF = re.compile(r"^Udf/\$(NAME|TYPEID|TAG)\(.+\)$")
 SCALARS = (str, int, float, bool, type(None))
+
+
+def split_path(name: str) -> tuple[str, ...]:
+    """``Address/ZipCode`` as its parts; a user-defined field's name is one part."""
+    return (name,) if UDF.match(name) else tuple(name.split("/"))
 
 
 def is_known(name: str) -> bool:
     return (
-        name in TEXT_FIELDS or name in IDENTITY_FIELDS or name == ADDRESS or bool(UDF.match(name))
+        name in TEXT_FIELDS
+        or name in OBJECT_FIELDS
+        or name in IDENTITY_FIELDS
+        or name in READ_ONLY_FIELDS
+        or bool(UDF.match(name))
     )
 
 
@@ -55,28 +87,43 @@ def check_known(name: str) -> None:
         raise OctopusFailure(f"The field {name} is not a field of AbEntry.", UNKNOWN_FIELD)
 
 
-def check_address(value: Any) -> dict[str, Any]:
+def check_part(name: str, part: str) -> None:
+    if part not in OBJECT_FIELDS.get(name, ()):
+        raise OctopusFailure(f"The field {name}/{part} is not a field of AbEntry.", UNKNOWN_FIELD)
+
+
+def check_object(name: str, value: Any) -> Any:
+    if isinstance(value, str | None) and name != ADDRESS:
+        return value
     if not isinstance(value, Mapping):
-        raise OctopusFailure("Address must be an object.", UNKNOWN_FIELD)
-    for name, part in value.items():
-        if name not in ADDRESS_FIELDS:
-            raise OctopusFailure(
-                f"The field Address/{name} is not a field of AbEntry.", UNKNOWN_FIELD
-            )
-        if not isinstance(part, str | None):
-            raise OctopusFailure(f"Address/{name} must be text.", UNKNOWN_FIELD)
+        raise OctopusFailure(f"{name} must be an object.", UNKNOWN_FIELD)
+    for part, item in value.items():
+        check_part(name, part)
+        if not isinstance(item, str | None):
+            raise OctopusFailure(f"{name}/{part} must be text.", UNKNOWN_FIELD)
     return dict(value)
 
 
 def check_value(name: str, value: Any) -> Any:
     """The value to store for ``name`` (not Key, Type or ParentKey)."""
     check_known(name)
-    if name == ADDRESS:
-        return check_address(value)
+    if name in READ_ONLY_FIELDS:
+        raise OctopusFailure(f"{name} cannot be written.", IMMUTABLE_FIELD)
+    if name in OBJECT_FIELDS:
+        return check_object(name, value)
     if name in TEXT_FIELDS and not isinstance(value, str | None):
         raise OctopusFailure(f"{name} must be text.", UNKNOWN_FIELD)
+    if isinstance(value, list) and all(isinstance(item, SCALARS) for item in value):
+        return list(value)  # a table user-defined field: its items' keys
     if not isinstance(value, SCALARS):
         raise OctopusFailure(f"{name} must be a single value.", UNKNOWN_FIELD)
+    return value
+
+
+def text_of(name: str, value: Any) -> Any:
+    """An Email or Phone sent as an object, as the text a query compares."""
+    if isinstance(value, Mapping) and name.rstrip("1234") in DEFAULT_PART:
+        return value.get(DEFAULT_PART[name.rstrip("1234")])
     return value
 
 
@@ -85,3 +132,12 @@ def check_required(entry_type: str, fields: Mapping[str, Any], has_parent: bool)
         present = has_parent if name == "ParentKey" else bool(fields.get(name))
         if not present:
             raise OctopusFailure(f"{name} is required for a {entry_type}.", REQUIRED_FIELD)
+
+
+def check_updatable(entry_type: str, data: Mapping[str, Any]) -> None:
+    """Refuse, as Octopus does, an Update carrying a field its Type may not change."""
+    for name in data:
+        if name in FIXED_FIELDS or name in COMPUTED_FIELDS:
+            raise OctopusFailure(f"{name} cannot be updated.", IMMUTABLE_FIELD)
+        if not may_update(entry_type, name):
+            raise OctopusFailure(f"A {entry_type} cannot update {name}.", IMMUTABLE_FIELD)

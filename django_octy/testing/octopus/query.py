@@ -1,31 +1,46 @@
 """AbEntry Read: ``Scope.Fields``, ``Criteria.SearchQuery`` and ``Top``, ``OrderBy`` paging.
 
-SearchQuery takes both forms, ``{"Field": {"$OP": value}}`` and
-``{"$OP": {"Field": value}}``; ``$AND`` and ``$OR`` take arrays; several
-conditions in one object must all hold. Nested fields are objects:
-``{"Address": {"City": {"$EQ": "Paris"}}}``. Text compares without regard to
-case. ``Key`` and ``ParentKey`` compare by the identity their Keys decode to.
-The next page's key comes back as ``AbEntry.PageKey`` (the vendor does not
-publish its name).
+As the vendor's collection shows them (maximizercrm/octopus-api,
+postman/collections/OctopusAPI.json): SearchQuery takes both forms,
+``{"Field": {"$OP": value}}`` and ``{"$OP": {"Field": value}}``; ``$AND`` and
+``$OR`` take arrays; several conditions in one object must all hold; ``{}``
+matches every entry. Nested fields are objects or paths:
+``{"Address": {"ZipCode": {"$EQ": "83814"}}}``, ``"Address/ZipCode": 1``.
+``$PHRASE`` takes a string and matches names starting with it (or an e-mail
+address, or a phone number); ``$IN``, ``$NIN`` and ``$ALL`` also compare with
+table fields (lists); ``$RANGE`` and ``$NRANGE`` take ``[low, high]``; DateTime
+functions (:mod:`.dates`) stand for their bounds. Text compares without
+regard to case. ``Key`` and ``ParentKey`` compare by the identity their Keys
+decode to.
+
+Paging: page 1 sends ``"PageKey": null``, the next page base64 of the offset
+(page 2 of 10: ``"MTA="``), as in the vendor's example. ``Top`` caps each
+answer (its page-2 example sends ``Top`` 10 with ``PageSize`` 10). Where the
+answer names the next page is not published: by default the fake names none;
+``FakeOctopus(names_next_page=True)`` answers it as ``AbEntry.PageKey``.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
+import binascii
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ...octopus.keys import decode_key
+from .dates import resolved_operand
 from .failures import INVALID_QUERY, OctopusFailure
-from .fields import ADDRESS, ADDRESS_FIELDS, check_known
+from .fields import OBJECT_FIELDS, check_known, check_part, split_path, text_of
 from .state import Entry, OctopusState
 
 Path = tuple[str, ...]
 KEY_FIELDS = ("Key", "ParentKey")
+PHRASE_FIELDS = ("FirstName", "LastName", "CompanyName")
+EMAIL_FIELDS = ("Email", "Email1", "Email2", "Email3")
+PHONE_FIELDS = ("Phone", "Phone1", "Phone2", "Phone3", "Phone4")
 
 
 def query_error(message: str) -> OctopusFailure:
@@ -34,8 +49,10 @@ def query_error(message: str) -> OctopusFailure:
 
 def check_path(path: Path) -> None:
     check_known(path[0])
-    if len(path) > 2 or (len(path) == 2 and (path[0] != ADDRESS or path[1] not in ADDRESS_FIELDS)):
+    if len(path) > 2 or (len(path) == 2 and path[0] not in OBJECT_FIELDS):
         raise query_error(f"The field {'/'.join(path)} is not a field of AbEntry.")
+    if len(path) == 2:
+        check_part(path[0], path[1])
 
 
 def stored_value(entry: Entry, path: Path) -> Any:
@@ -48,7 +65,7 @@ def stored_value(entry: Entry, path: Path) -> Any:
     value = entry.fields.get(name)
     if len(path) == 2:
         return value.get(path[1]) if isinstance(value, Mapping) else None
-    return value
+    return text_of(name, value)
 
 
 def comparable(value: Any) -> Any:
@@ -90,6 +107,21 @@ def members(operand: Any, operator: str) -> list[Any]:
     return [comparable(item) for item in operand]
 
 
+def values_of(value: Any) -> list[Any]:
+    """A field's values: a table field's items, or the one value."""
+    return [comparable(item) for item in (value if isinstance(value, list) else [value])]
+
+
+def any_in(value: Any, operand: Any) -> bool:
+    wanted = members(operand, "$IN")
+    return any(item in wanted for item in values_of(value))
+
+
+def all_in(value: Any, operand: Any) -> bool:
+    have = values_of(value)
+    return all(item in have for item in members(operand, "$ALL"))
+
+
 def in_range(value: Any, operand: Any) -> bool:
     if not isinstance(operand, list) or len(operand) != 2:
         raise query_error("$RANGE takes an array [low, high].")
@@ -104,23 +136,48 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "$GE": lambda value, operand: ordered(value, operand, lambda a, b: a >= b),
     "$LT": lambda value, operand: ordered(value, operand, lambda a, b: a < b),
     "$LE": lambda value, operand: ordered(value, operand, lambda a, b: a <= b),
-    "$IN": lambda value, operand: comparable(value) in members(operand, "$IN"),
-    "$NIN": lambda value, operand: comparable(value) not in members(operand, "$NIN"),
+    "$IN": any_in,
+    "$NIN": lambda value, operand: not any_in(value, members(operand, "$NIN")),
+    "$ALL": all_in,
     "$LIKE": lambda value, operand: isinstance(value, str) and bool(like(operand).match(value)),
     "$NLIKE": lambda value, operand: not (isinstance(value, str) and like(operand).match(value)),
     "$RANGE": in_range,
+    "$NRANGE": lambda value, operand: value is not None and not in_range(value, operand),
 }
 LOGICAL = ("$AND", "$OR")
+
+
+def phrase_matches(entry: Entry, phrase: Any) -> bool:
+    """The quick search: a name starting with the phrase, or an e-mail address or phone
+    number containing it (an optional ``Label:`` before the phrase is not part of it)."""
+    if not isinstance(phrase, str) or not phrase.strip():
+        raise query_error("$PHRASE takes a search phrase.")
+    text = re.sub(r"^\w+:\s*", "", phrase.strip()).casefold()
+    if "@" in text:
+        fields: Sequence[str] = EMAIL_FIELDS
+    elif text.replace(" ", "").isdigit():
+        fields = PHONE_FIELDS
+    else:
+        words = (
+            word
+            for name in PHRASE_FIELDS
+            for word in str(entry.fields.get(name) or "").casefold().split()
+        )
+        return any(word.startswith(text) for word in words)
+    return any(
+        text in str(text_of(name, entry.fields.get(name)) or "").casefold() for name in fields
+    )
 
 
 @dataclass(frozen=True)
 class Matcher:
     state: OctopusState
     entry: Entry
+    now: datetime
 
     def matches(self, query: Any) -> bool:
-        if not isinstance(query, Mapping) or not query:
-            raise query_error("A SearchQuery must be a non-empty object.")
+        if not isinstance(query, Mapping):
+            raise query_error("A SearchQuery must be an object.")
         return all(self.condition(name, value) for name, value in query.items())
 
     def condition(self, name: str, value: Any) -> bool:
@@ -129,17 +186,21 @@ class Matcher:
                 raise query_error(f"{name} takes a non-empty array of queries.")
             results = (self.matches(part) for part in value)
             return all(results) if name == "$AND" else any(results)
+        if name == "$PHRASE":
+            return phrase_matches(self.entry, value)
         if name.startswith("$"):
             return self.operator_first(name, value)
-        return self.field_first((name,), value)
+        return self.field_first(split_path(name), value)
 
     def operator_first(self, operator: str, value: Any) -> bool:
         if not isinstance(value, Mapping) or not value:
             raise query_error(f"{operator} takes an object of fields.")
-        return all(self.operand_tree(operator, (name,), part) for name, part in value.items())
+        return all(
+            self.operand_tree(operator, split_path(name), part) for name, part in value.items()
+        )
 
     def operand_tree(self, operator: str, path: Path, operand: Any) -> bool:
-        if isinstance(operand, Mapping):
+        if isinstance(operand, Mapping) and path[-1] in OBJECT_FIELDS:
             return all(
                 self.operand_tree(operator, (*path, name), part) for name, part in operand.items()
             )
@@ -162,25 +223,41 @@ class Matcher:
         check_path(path)
         if path[0] in KEY_FIELDS:
             operand = key_operand(operand)
+        operand = resolved_operand(operator, operand, self.now)
         return comparison(stored_value(self.entry, path), operand)
 
 
-def project(entry: Entry, fields: Mapping[str, Any], parent: Entry | None, stamp: str) -> Any:
+KeyOf = Callable[[Entry], str]
+"""The Key an entry has in the answer being built (its session's, in its form)."""
+
+
+def projected(entry: Entry, path: Path, wanted: Any) -> Any:
+    """One asked-for field: an object field's asked-for parts, or the value as stored."""
+    value = entry.fields.get(path[0])
+    if len(path) == 2:
+        return value.get(path[1]) if isinstance(value, Mapping) else text_of(path[0], value)
+    if isinstance(wanted, Mapping) and path[0] in OBJECT_FIELDS:
+        for part in wanted:
+            check_part(path[0], part)
+        parts = value if isinstance(value, Mapping) else {}
+        return {part: parts.get(part, text_of(path[0], value)) for part in wanted}
+    return value
+
+
+def project(entry: Entry, fields: Mapping[str, Any], parent: Entry | None, key_of: KeyOf) -> Any:
     """The answer's object for ``entry``: the fields asked for, Keys as this session's."""
     row: dict[str, Any] = {}
     for name, wanted in fields.items():
-        check_known(name)
+        path = split_path(name)
+        check_path(path)
         if name == "Key":
-            row[name] = entry.key_for(stamp)
+            row[name] = key_of(entry)
         elif name == "ParentKey":
-            row[name] = parent.key_for(stamp) if parent is not None else None
-        elif name == ADDRESS and isinstance(wanted, Mapping):
-            for part in wanted:
-                check_path((ADDRESS, part))
-            address = entry.fields.get(ADDRESS) or {}
-            row[name] = {part: address.get(part) for part in wanted}
+            row[name] = key_of(parent) if parent is not None else None
+        elif name == "CompanyName" and parent is not None:
+            row[name] = parent.fields.get(name)  # a contact's is its parent's (Read - Contacts)
         else:
-            row[name] = entry.fields.get(name)
+            row[name] = projected(entry, path, wanted)
     return row
 
 
@@ -192,7 +269,6 @@ class ReadRequest:
     order: Sequence[tuple[str, bool]]
     page_size: int | None
     offset: int
-    fingerprint: str
 
 
 def sort_key(entry: Entry, name: str) -> tuple[bool, Any]:
@@ -201,30 +277,32 @@ def sort_key(entry: Entry, name: str) -> tuple[bool, Any]:
 
 
 def matching(state: OctopusState, request: ReadRequest) -> list[Entry]:
+    now = state.wall_clock()
     found = [
         entry
         for entry in sorted(state.entries.values(), key=lambda entry: entry.sequence)
-        if request.search is None or Matcher(state, entry).matches(request.search)
+        if request.search is None or Matcher(state, entry, now).matches(request.search)
     ]
     for name, descending in reversed(request.order):
         found.sort(key=lambda entry: sort_key(entry, name), reverse=descending)
-    return found if request.top is None else found[: request.top]
+    return found
 
 
-def page_key(fingerprint: str, offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{fingerprint}:{offset}".encode()).decode("ascii")
+def page_key(offset: int) -> str:
+    return base64.b64encode(str(offset).encode()).decode("ascii")
 
 
-def read_offset(key: Any, fingerprint: str) -> int:
+def read_offset(key: Any) -> int:
+    """The offset a ``PageKey`` names (base64 of it; ``null`` on page 1)."""
     if key is None:
         return 0
     try:
-        given, offset = base64.urlsafe_b64decode(str(key)).decode().rsplit(":", 1)
-        if given == fingerprint and offset.isdigit():
-            return int(offset)
-    except ValueError:
-        pass
-    raise query_error("The PageKey does not belong to this query.")
+        offset = base64.b64decode(str(key), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        offset = ""
+    if not offset.isdigit():
+        raise query_error("The PageKey is not valid.")
+    return int(offset)
 
 
 def order_fields(order: Mapping[str, Any]) -> list[tuple[str, bool]]:
@@ -261,33 +339,31 @@ def parse_read(request: Mapping[str, Any]) -> ReadRequest:
     order = request.get("OrderBy") or {}
     if not isinstance(criteria, Mapping) or not isinstance(order, Mapping):
         raise query_error("Criteria and OrderBy must be objects.")
-    without_page = {**request, "OrderBy": {k: v for k, v in order.items() if k != "PageKey"}}
-    fingerprint = hashlib.sha256(json.dumps(without_page, sort_keys=True).encode()).hexdigest()
     return ReadRequest(
         fields=fields,
         search=criteria.get("SearchQuery"),
         top=positive(criteria.get("Top"), "Criteria.Top"),
         order=order_fields(order),
         page_size=positive(order.get("PageSize"), "OrderBy.PageSize"),
-        offset=read_offset(order.get("PageKey"), fingerprint[:16]),
-        fingerprint=fingerprint[:16],
+        offset=read_offset(order.get("PageKey")),
     )
 
 
-def read(state: OctopusState, request: Mapping[str, Any], stamp: str) -> dict[str, Any]:
-    """The ``AbEntry`` part of a Read answer: ``Data``, and ``PageKey`` if more follow."""
+def read(
+    state: OctopusState, request: Mapping[str, Any], key_of: KeyOf, names_next_page: bool
+) -> dict[str, Any]:
+    """The ``AbEntry`` part of a Read answer: ``Data`` (and ``PageKey`` if asked to name it)."""
     read_request = parse_read(request)
     found = matching(state, read_request)
-    end = (
-        len(found)
-        if read_request.page_size is None
-        else read_request.offset + read_request.page_size
-    )
+    size = read_request.page_size or len(found)
+    if read_request.top is not None:
+        size = min(size, read_request.top)
+    end = read_request.offset + size
     rows = [
-        project(entry, read_request.fields, state.entries.get(entry.parent or ""), stamp)
+        project(entry, read_request.fields, state.entries.get(entry.parent or ""), key_of)
         for entry in found[read_request.offset : end]
     ]
     answer: dict[str, Any] = {"Data": rows}
-    if end < len(found):
-        answer["PageKey"] = page_key(read_request.fingerprint, end)
+    if names_next_page and end < len(found):
+        answer["PageKey"] = page_key(end)
     return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..faults import Fault, FaultRule
 from ..serving import FakeServer
@@ -16,6 +16,7 @@ from .state import OctopusState
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
+ExpiryAnswer = Literal["code", "http"]
 DEFAULT_TOKEN_TTL = 600.0
 SYSTEM_INFO = {"Version": "fake", "Product": "Maximizer CRM (fake Octopus)"}
 
@@ -28,7 +29,14 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
     Session tokens expire ``token_ttl`` seconds after their last use.
     ``msg_style="object"`` answers ``Msg`` as ``{"Message", "ErrorCode"}``
     objects instead of strings. ``beta_warning`` adds a ``Msg`` to successful
-    writes, as servers do for methods in beta.
+    writes, as servers do for methods in beta. Where the vendor's sources
+    leave two readings open, the default is one and an option the other:
+    ``expiry_answer="http"`` refuses an expired token with HTTP 401 (as
+    ``VerifyToken`` does) instead of ``Code`` -1; ``names_next_page`` names the
+    next page's key in a Read answer; ``abentry_keys`` issues current-form
+    Keys that decode to ``AbEntry`` rather than to the entry's Type;
+    ``session_keys`` refuses a write naming a Key another session was issued
+    (the vendor calls Keys valid only for the session that read them).
     """
 
     thread_name = "fake-octopus"
@@ -45,6 +53,10 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         app_key: str | None = None,
         msg_style: MsgStyle = "string",
         beta_warning: bool = False,
+        expiry_answer: ExpiryAnswer = "code",
+        names_next_page: bool = False,
+        abentry_keys: bool = False,
+        session_keys: bool = False,
         port: int = 0,
         latency: float = 0.0,
     ) -> None:
@@ -58,8 +70,13 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         self.app_key = app_key
         self.msg_style: MsgStyle = msg_style
         self.beta_warning = beta_warning
+        self.expiry_answer: ExpiryAnswer = expiry_answer
+        self.names_next_page = names_next_page
+        self.abentry_keys = abentry_keys
+        self.session_keys = session_keys
         self.system_info: dict[str, Any] = dict(SYSTEM_INFO)
-        self.state = OctopusState()
+        self.state = OctopusState(abentry_keys=abentry_keys, session_keys=session_keys)
+        self._lost_answers: dict[str, int] = {}
 
     def account(self) -> str:
         return f"database={self.database!r} uid={self.uid!r}"
@@ -128,6 +145,20 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         fault = Fault(None if drop_connection else status, retry_after, delay, drop_connection)
         self.faults.add_rule(FaultRule(canonical_method(method), fault, times))
 
+    def lose_answers(self, method: str, times: int = 1) -> None:
+        """Apply the next ``times`` calls of ``method``, then drop the connection instead of
+        answering: the client cannot tell whether they happened."""
+        with self.state.lock:
+            self._lost_answers[canonical_method(method)] = times
+
+    def take_lost_answer(self, method: str) -> bool:
+        """Whether the answer to this call of ``method`` is to be lost (counts it)."""
+        with self.state.lock:
+            left = self._lost_answers.get(method, 0)
+            if left:
+                self._lost_answers[method] = left - 1
+            return bool(left)
+
     def reject_entry(self, field: str, value: str, message: str = "Rejected by the test") -> None:
         """Answer Code -1 with ``message`` to writes of entries whose ``field`` is ``value``."""
         with self.state.lock:
@@ -135,6 +166,7 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
 
     def reset(self) -> None:
         """Forget everything: entries, tokens, faults, latency and the request log."""
-        self.state = OctopusState()
+        self.state = OctopusState(abentry_keys=self.abentry_keys, session_keys=self.session_keys)
+        self._lost_answers.clear()
         self.faults.clear()
         self.request_log.clear()
