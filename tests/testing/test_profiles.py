@@ -185,6 +185,8 @@ def test_computed_fields_are_settable_returned_and_filterable(api: Api) -> None:
 
 
 def test_merge_retires_the_child_and_metadata_reports_it(api: Api) -> None:
+    """Labels and the child's ``profile_exists: false`` as Octy's own integration reads them
+    (``Octy-ai/octy-shopify``, ``internal/application/api/customer_api.go``)."""
     octy = api.octy
     assert api.post("/v1/configurations/account/set", {"authenticated_id_key": "shop_id"}).ok
     ids = api.create_profiles("anon-1", "anon-2")
@@ -208,22 +210,23 @@ def test_merge_retires_the_child_and_metadata_reports_it(api: Api) -> None:
     meta = api.get(PROFILES + "/metadata", params={"ids": f"anon-1,{parent_id},anon-2,who"})
     child, parent, plain, unknown = meta.json()["profiles_meta"]
     assert child["provided_identifier"] == "anon-1"
-    assert child["profile"]["profile_exists"] is True
-    assert child["profile"]["profile_id"] == ids["anon-1"]
+    assert child["profile"]["profile_exists"] is False
     assert child["merged_info"]["was_merged"] is True
-    assert child["merged_info"]["parent_or_child"] == "child"
+    assert child["merged_info"]["parent_or_child"] == "child_profile"
     assert child["merged_info"]["parent_profile"] == {
         "parent_profile_id": parent_id,
         "parent_customer_id": "user-1",
     }
     assert child["merged_info"]["authenticated_id_key"] == "shop_id"
     assert child["merged_info"]["authenticated_id_value"] == "S-9"
-    assert parent["merged_info"]["parent_or_child"] == "parent"
+    assert parent["profile"]["profile_exists"] is True
+    assert parent["merged_info"]["parent_or_child"] == "parent_profile"
     assert parent["merged_info"]["merged_child_profiles"] == [
         {"profile_id": ids["anon-1"], "customer_id": "anon-1"}
     ]
     assert plain["merged_info"]["was_merged"] is False
     assert unknown["profile"]["profile_exists"] is False
+    assert unknown["merged_info"]["was_merged"] is False, "deleted or never created"
 
 
 def test_metadata_needs_identifiers(api: Api) -> None:
