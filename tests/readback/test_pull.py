@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from django_octy import insights
-from django_octy.models import Event, EventType, MessageTemplate, Profile, SyncState
 from django_octy.connection import get_client
+from django_octy.models import Event, EventType, MessageTemplate, Profile, SyncState
 from django_octy.readback import pull
 from django_octy.readback.merges import parent_of
 from django_octy.sync.flush import flush_all

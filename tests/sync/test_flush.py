@@ -32,6 +32,7 @@ from django_octy.sync.handlers.octy import ProfileHandler
 from django_octy.sync.pending import outstanding, requeue_failed, seconds_until_due
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOcty
+from tests.client.data import profile
 from tests.shop.models import Customer, Product
 
 from .conftest import requests_to
@@ -163,7 +164,7 @@ def test_objects_octy_rejects_fail_alone(octy: FakeOcty) -> None:
 def test_a_create_of_an_existing_profile_adopts_it(octy: FakeOcty) -> None:
     (ann,) = customers(1)
     with OctyClient(octy.public_key, octy.secret_key, octy.url, allow_insecure=True) as client:
-        existing = client.create_profiles([{"customer_id": str(ann.pk)}]).succeeded[0]
+        existing = client.create_profiles([profile(str(ann.pk))]).succeeded[0]
 
     flush_all()
 
@@ -439,3 +440,22 @@ def test_a_deletion_sends_only_what_octy_has(octy: FakeOcty) -> None:
     assert set(
         Profile.objects.exclude(customer_id=str(ann.pk)).values_list("state", flat=True)
     ) == {SyncState.DELETED}
+
+
+def test_profiles_never_go_out_with_an_empty_object(octy: FakeOcty) -> None:
+    """Octy requires at least one key/value pair in ``profile_data`` and ``platform_info``
+    (Octy's API reference, https://api-docs.octy.ai/, as quoted in octy-api.md); the fake
+    refuses an empty one. The shop's source declares only ``profile_data_fields``, as
+    docs/installation.md shows; an anonymous profile made by ``track()`` has no data at all.
+    """
+    ann = Customer.objects.create(email="ann@example.com", first_name="Ann")
+    track("anon-7", "charged", {"item_id": "sku-1", "payment_method": "card"})
+
+    summary = flush_all()
+
+    assert summary.total("failed") == 0
+    assert Profile.objects.get(customer_id=str(ann.pk)).platform_info == {"platform": "django"}
+    sent = [p for entry in requests_to(octy, CREATE_PROFILES) for p in entry.body["profiles"]]
+    assert sent and all(p["profile_data"] and p["platform_info"] for p in sent)
+    assert octy.profiles["anon-7"]["profile_data"] == {"platform": "django"}
+    assert octy.profiles[str(ann.pk)]["platform_info"] == {"platform": "django"}

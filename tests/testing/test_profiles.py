@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django_octy.testing import FakeOcty
+from tests.client.data import profile
 
 from .conftest import Api, assert_octy_error
 
@@ -39,13 +40,13 @@ def test_create_fails_duplicates_and_bad_fields_but_keeps_the_rest(api: Api) -> 
     api.create_profiles("existing")
     body = {
         "profiles": [
-            {"customer_id": "existing"},
-            {"customer_id": "fresh"},
-            {"customer_id": "fresh"},
+            profile("existing"),
+            profile("fresh"),
+            profile("fresh"),
             {"has_charged": False},
-            {"customer_id": "typed", "has_charged": "yes"},
-            {"customer_id": 42},
-            {"customer_id": "extra", "favourite": "blue"},
+            profile("typed", has_charged="yes"),
+            profile(42),
+            profile("extra", favourite="blue"),
             "not an object",
         ]
     }
@@ -192,7 +193,7 @@ def test_merge_retires_the_child_and_metadata_reports_it(api: Api) -> None:
     ids = api.create_profiles("anon-1", "anon-2")
     api.post(
         PROFILES + "/create",
-        {"profiles": [{"customer_id": "user-1", "profile_data": {"shop_id": "S-9"}}]},
+        {"profiles": [profile("user-1", profile_data={"shop_id": "S-9"})]},
     )
     parent_id = octy.profiles["user-1"]["profile_id"]
     octy.merge_profiles("anon-1", "user-1")
@@ -239,3 +240,28 @@ def test_inspection_returns_copies(octy_server: FakeOcty, api: Api) -> None:
     octy_server.profiles["c1"]["status"] = "changed"
     assert set(octy_server.profiles) == {"c1"}
     assert octy_server.profiles["c1"]["status"] == "active"
+
+
+def test_profiles_need_a_key_value_pair_in_profile_data_and_platform_info(api: Api) -> None:
+    """Octy asks for at least one key/value pair in each (Octy's API reference,
+    https://api-docs.octy.ai/, profiles; octy-api.md, "Checked against Octy's own clients")."""
+    ids = api.create_profiles("kept")
+    body = {
+        "profiles": [
+            profile("empty-data", profile_data={}),
+            profile("empty-platform", platform_info={}),
+            {"customer_id": "bare"},
+            profile("fine"),
+        ]
+    }
+    created = api.post(PROFILES + "/create", body).json()
+    assert [p["customer_id"] for p in created["profiles"]] == ["fine"]
+    failed = {f["customer_id"]: f["error_message"] for f in created["failed_to_create"]}
+    assert failed["empty-data"] == (
+        "Profile field 'profile_data' must be an object with at least one key/value pair, "
+        "got object"
+    )
+    assert "platform_info" in failed["empty-platform"]
+    assert failed["bare"] == "Missing required profile field 'profile_data'"
+    update = {"profiles": [{"profile_id": ids["kept"], "platform_info": {}}]}
+    assert api.post(PROFILES + "/update", update).json()["failed_to_update"]

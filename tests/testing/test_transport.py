@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from django_octy.testing import FakeOcty
+from tests.client.data import profile
 
 from .conftest import Api, assert_octy_error
 
@@ -109,7 +110,7 @@ def test_invalid_json_and_missing_array_get_400(api: Api) -> None:
 
 
 def test_500_objects_pass_and_501_get_413(api: Api) -> None:
-    profiles = [{"customer_id": f"c{i}"} for i in range(501)]
+    profiles = [profile(f"c{i}") for i in range(501)]
     error = assert_octy_error(api.post(PROFILES + "/create", {"profiles": profiles}), 413)
     assert "501" in error["errors"][0]["error_message"]
     assert not api.octy.profiles

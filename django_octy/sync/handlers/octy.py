@@ -16,6 +16,7 @@ from ...models import (
     Profile,
     Segment,
     SyncedObject,
+    filled,
 )
 from ..outcomes import Outcome, Rejected, Retry, Synced
 from . import Handler
@@ -185,8 +186,8 @@ class ProfileHandler(OctyHandler):
         return {
             "customer_id": row.customer_id,
             "has_charged": row.has_charged,
-            "profile_data": row.profile_data,
-            "platform_info": row.platform_info,
+            "profile_data": filled(row.profile_data),
+            "platform_info": filled(row.platform_info),
         }
 
     def update_payload(self, row: Profile) -> JSON:
