@@ -80,6 +80,7 @@ class OctyApp(FaultingApp[RequestLogEntry]):
                 request.args.to_dict(),
                 request.headers.get("cursor"),
                 fault.rejections,
+                self.fake.dialect,
             )
             with state.lock:
                 # Serialised under the lock: the body holds references into the store.

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .dialect import Dialect
 from .responses import ApiError, Reply
 from .state import OctyState
 from .validation import ObjectRejected
@@ -16,7 +17,8 @@ class ApiCall:
     """One authenticated API request, already past the transport rules.
 
     ``rejections`` maps identifiers to the message a write naming them must
-    fail with (see :meth:`FakeOcty.reject_object`).
+    fail with (see :meth:`FakeOcty.reject_object`); ``dialect`` picks the
+    reading where Octy's sources disagree.
     """
 
     state: OctyState
@@ -24,6 +26,7 @@ class ApiCall:
     query: Mapping[str, str] = field(default_factory=dict)
     cursor: str | None = None
     rejections: Mapping[str, str] = field(default_factory=dict)
+    dialect: Dialect = field(default_factory=Dialect)
 
     def object_body(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from django_octy.testing import FakeOcty
+from django_octy.testing.dialect import Dialect
 from tests.client.data import profile
 
 from .conftest import Api, assert_octy_error
@@ -123,24 +126,35 @@ def test_delete_removes_profiles_and_reports_unknown_ones(api: Api) -> None:
     assert set(api.octy.profiles) == {"c2"}
 
 
-def test_listing_pages_by_cursor_header(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("meaning", "headers"),
+    [("rows", ["500", "500", "203"]), ("position", ["500", "1000", "1203"])],
+)
+def test_listing_pages_by_cursor_header(api: Api, meaning: str, headers: list[str]) -> None:
+    """By default the response's ``cursor`` header counts the rows returned, as Octy's
+    command-line client reads it (it adds the header to its running cursor:
+    ``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/eventtypes.go``); the other
+    reading, the next position, is one setting away."""
+    api.octy.dialect = Dialect(cursor_header=meaning)
     for start in (0, 500, 1000):
         api.create_profiles(*(f"c{n:04}" for n in range(start, min(start + 500, 1203))))
     seen: list[str] = []
-    cursor = "0"
+    answered: list[str] = []
+    position = 0
     pages = []
     while True:
-        response = api.get(PROFILES, headers={"cursor": cursor})
+        response = api.get(PROFILES, headers={"cursor": str(position)})
         assert response.status_code == 200
         meta = response.json()["request_meta"]
         page = response.json()["profiles"]
         pages.append((meta["count"], meta["total"]))
         seen.extend(p["customer_id"] for p in page)
-        cursor = response.headers["cursor"]
-        if len(page) < 500 or int(cursor) >= meta["total"]:
+        answered.append(response.headers["cursor"])
+        position += len(page)
+        if len(page) < 500 or position >= meta["total"]:
             break
     assert pages == [(500, 1203), (500, 1203), (203, 1203)]
-    assert cursor == "1203"
+    assert answered == headers
     assert seen == [f"c{n:04}" for n in range(1203)]
 
 
