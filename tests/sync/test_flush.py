@@ -459,3 +459,35 @@ def test_profiles_never_go_out_with_an_empty_object(octy: FakeOcty) -> None:
     assert sent and all(p["profile_data"] and p["platform_info"] for p in sent)
     assert octy.profiles["anon-7"]["profile_data"] == {"platform": "django"}
     assert octy.profiles[str(ann.pk)]["platform_info"] == {"platform": "django"}
+
+
+def test_a_built_in_event_type_is_adopted_whatever_octys_refusal_says(octy: FakeOcty) -> None:
+    """Octy has ``charged`` built in (octy-api.md; ``Octy-ai/octy-cli``,
+    ``examples/upload_cmd_csvs/events.csv`` uploads ``charged`` events without declaring
+    the type) and refuses to create it again, in words of its own: the type is looked up by
+    name and adopted, and the events waiting on it go out."""
+    (ann,) = customers(1)
+    octy.inject("/v1/retention/events/types/create", reject={"charged": "Reserved name"})
+    track(ann, "charged", {"item_id": "TEA", "payment_method": "card"})
+
+    flush_all()
+
+    charged = EventType.objects.get(event_type="charged")
+    assert (charged.state, charged.octy_id) == (
+        SyncState.SYNCED,
+        octy.event_types["charged"]["event_type_id"],
+    )
+    assert Event.objects.get().state == SyncState.SYNCED
+    assert [e["event_type"] for e in octy.events] == ["charged"]
+
+
+def test_a_refused_create_of_an_object_octy_lacks_keeps_octys_refusal(octy: FakeOcty) -> None:
+    """The lookup after a refusal adopts only what Octy has; a 400 "none found" (Octy's
+    answer to a lookup that finds nothing, octy-api.md) leaves the refusal standing."""
+    octy.inject("/v1/retention/items/create", reject={"sku-9": "Item name too long"})
+    Product.objects.create(sku="sku-9", name="Nine", category="shoes", price=Decimal("1.00"))
+
+    flush_all()
+
+    row = Item.objects.get(item_id="sku-9")
+    assert (row.state, row.last_error) == (SyncState.FAILED, "Item name too long")
