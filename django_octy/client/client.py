@@ -198,10 +198,10 @@ class OctyClient(ClosedOnExit):
         for offset, chunk in chunks(sent, endpoint.max_size):
             try:
                 body = self._post(endpoint.path, {endpoint.request_key: list(chunk)}, len(chunk))
+                result.merge(read_answer(endpoint, body, chunk, offset))
             except OctyError as error:
                 error.partial_result = result
                 raise
-            result.merge(read_answer(endpoint, body, chunk, offset))
         return result
 
     def _list(

@@ -32,6 +32,7 @@ from django_octy.sync.handlers.octy import ProfileHandler
 from django_octy.sync.pending import outstanding, requeue_failed, seconds_until_due
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOcty
+from django_octy.testing.dialect import Dialect
 from tests.client.data import profile
 from tests.shop.models import Customer, Product
 
@@ -491,3 +492,23 @@ def test_a_refused_create_of_an_object_octy_lacks_keeps_octys_refusal(octy: Fake
 
     row = Item.objects.get(item_id="sku-9")
     assert (row.state, row.last_error) == (SyncState.FAILED, "Item name too long")
+
+
+def test_a_failure_keyed_identifier_fails_its_row_instead_of_retrying_it(
+    octy: FakeOcty,
+) -> None:
+    """Octy's reference page names a refused object ``identifier``, not by the entity's own
+    key as ``Octy-ai/octy-cli`` (``internal/adapters/secondary/rest/models/items.go``) reads
+    it: the row fails with Octy's message at once, its batch-mates are synced."""
+    octy.dialect = Dialect(failure_key="identifier")
+    octy.inject("/v1/retention/items/create", reject={"sku-2": "Price out of range"})
+    for n in (1, 2):
+        Product.objects.create(sku=f"sku-{n}", name="P", category="c", price=Decimal("1.00"))
+
+    flush_all()
+
+    rows = {row.item_id: (row.state, row.last_error) for row in Item.objects.all()}
+    assert rows == {
+        "sku-1": (SyncState.SYNCED, ""),
+        "sku-2": (SyncState.FAILED, "Price out of range"),
+    }
