@@ -50,8 +50,16 @@ class ApiCall:
                 raise ObjectRejected(self.rejections[value])
 
     def ids(self) -> list[str] | None:
-        """The identifiers of an ``?id=`` or ``?ids=a,b`` lookup, or ``None`` for a listing."""
-        raw = self.query.get("ids") or self.query.get("id")
+        """The identifiers of an ``?id=`` or ``?ids=a,b`` lookup, or ``None`` for a listing.
+
+        ``?id=`` names one identifier, commas and all: Octy's Shopify integration
+        looks a customer up by ``?id=`` alone (``Octy-ai/octy-shopify``,
+        ``internal/adapters/framework/secondary/rest/octy_requests.go``).
+        """
+        single = self.query.get("id")
+        if single:
+            return [single]
+        raw = self.query.get("ids")
         if raw is None:
             return None
         return [part for part in (p.strip() for p in raw.split(",")) if part]

@@ -126,3 +126,20 @@ def test_the_cursor_header_is_added_when_it_is_at_most_the_cursor_sent() -> None
 
     assert len(list(paginate(fetch, ITEMS))) == 1001
     assert asked == ["0", "500", "1000"]
+
+
+def test_ids_with_commas_are_looked_up_one_by_one(client: OctyClient, octy: FakeOcty) -> None:
+    """A comma-joined ``?ids=`` list cannot carry an id with a comma; ``?id=`` takes one id,
+    as Octy's Shopify integration looks a customer up (``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
+    client.create_profiles([profile("a,b@x.org"), profile("plain"), profile("c")])
+    octy.request_log.clear()
+
+    found = client.get_profiles(["a,b@x.org", "plain", "nobody,here"])
+
+    assert sorted(p["customer_id"] for p in found) == ["a,b@x.org", "plain"]
+    assert list_requests(octy, "/v1/retention/profiles") == [
+        "ids=plain",
+        "id=a%2Cb%40x.org",
+        "id=nobody%2Chere",
+    ]

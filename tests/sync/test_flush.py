@@ -512,3 +512,21 @@ def test_a_failure_keyed_identifier_fails_its_row_instead_of_retrying_it(
         "sku-1": (SyncState.SYNCED, ""),
         "sku-2": (SyncState.FAILED, "Price out of range"),
     }
+
+
+def test_a_customer_id_with_a_comma_that_octy_has_is_adopted(octy: FakeOcty) -> None:
+    """A comma-joined ``?ids=`` lookup splits ``a,b@x.org`` in two; looked up alone with
+    ``?id=`` (as ``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``, looks a customer up),
+    the profile Octy already has is found and adopted instead of failing."""
+    with OctyClient(octy.public_key, octy.secret_key, octy.url, allow_insecure=True) as client:
+        (existing,) = client.create_profiles([profile("a,b@x.org")]).succeeded
+    Profile.objects.create(
+        customer_id="a,b@x.org", profile_data={"city": "Oslo"}, platform_info={"os": "ios"}
+    )
+
+    flush_all()
+
+    row = Profile.objects.get()
+    assert (row.state, row.octy_id) == (SyncState.SYNCED, existing["profile_id"])
+    assert octy.profiles["a,b@x.org"]["profile_data"] == {"city": "Oslo"}

@@ -279,3 +279,14 @@ def test_profiles_need_a_key_value_pair_in_profile_data_and_platform_info(api: A
     assert failed["bare"] == "Missing required profile field 'profile_data'"
     update = {"profiles": [{"profile_id": ids["kept"], "platform_info": {}}]}
     assert api.post(PROFILES + "/update", update).json()["failed_to_update"]
+
+
+def test_lookup_by_id_takes_one_identifier_commas_and_all(api: Api) -> None:
+    """``?id=`` names one profile, by profile id or customer id, as Octy's Shopify integration
+    looks a customer up (``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
+    ids = api.create_profiles("a,b@x.org", "a")
+    by_customer = api.get(PROFILES, params={"id": "a,b@x.org"}).json()["profiles"]
+    assert [p["profile_id"] for p in by_customer] == [ids["a,b@x.org"]]
+    split = api.get(PROFILES, params={"ids": "a,b@x.org"}).json()["profiles"]
+    assert [p["customer_id"] for p in split] == ["a"], "a list is split at its commas"

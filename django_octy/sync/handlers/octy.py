@@ -14,6 +14,7 @@ from ...client import (
     OctyError,
     OctyNotFound,
 )
+from ...client.client import listable
 from ...models import (
     Entity,
     Event,
@@ -212,11 +213,16 @@ class ProfileHandler(OctyHandler):
         return self.client.delete_profiles(ids)
 
     def find_existing(self, keys: list[str]) -> Iterable[JSON]:
-        # The metadata lookup is the one that accepts customer ids.
-        for meta in self.client.get_profile_metadata(keys):
+        # Customer ids are looked up in the metadata list, as octy-shopify does; one with a
+        # comma cannot go in a list, and is looked up alone in the profiles, as it also does.
+        listed = [key for key in keys if listable(key)]
+        for meta in self.client.get_profile_metadata(listed) if listed else ():
             profile = meta.get("profile") or {}
             if profile.get("profile_exists"):
                 yield profile
+        alone = [key for key in keys if not listable(key)]
+        if alone:
+            yield from self.client.get_profiles(alone)
 
 
 class ItemHandler(OctyHandler):

@@ -129,9 +129,16 @@ def _profile_filter(call: ApiCall) -> Callable[[dict[str, Any]], bool] | None:
 
 
 def read(call: ApiCall) -> Reply:
+    """A lookup takes profile ids or customer ids: Octy's Shopify integration looks a
+    profile up by ``?id=<customer id>`` (``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
     state = call.state
     return list_reply(
-        call, LISTING, state.profiles.values(), state.profile_by_id, _profile_filter(call)
+        call,
+        LISTING,
+        state.profiles.values(),
+        lambda given: state.profile_by_id(given) or state.profiles.get(given),
+        _profile_filter(call),
     )
 
 
