@@ -63,6 +63,19 @@ def test_missing_or_wrong_keys_get_401(octy_server: FakeOcty) -> None:
     assert_octy_error(swapped, 401)
 
 
+def test_the_bare_base64_credentials_octys_clients_send_are_accepted(
+    octy_server: FakeOcty,
+) -> None:
+    """Octy's own clients send ``Authorization: <base64 of pk:sk>`` without ``Basic``
+    (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/auth.go``)."""
+    url = octy_server.url + "/v1/account/authenticate"
+    token = _basic(octy_server).removeprefix("Basic ")
+    assert requests.get(url, headers={"Authorization": token}, timeout=5).status_code == 200
+    wrong = base64.b64encode(f"{octy_server.public_key}:sk_x".encode()).decode()
+    assert_octy_error(requests.get(url, headers={"Authorization": wrong}, timeout=5), 401)
+    assert_octy_error(requests.get(url, headers={"Authorization": "not base64!"}, timeout=5), 401)
+
+
 def test_error_body_is_exactly_octys_shape(api: Api) -> None:
     body = api.get("/v1/nowhere").json()
     assert set(body) == {"request_meta", "error"}
