@@ -94,7 +94,7 @@ def profile_payload(customer: Customer) -> dict[str, Any]:
             "city": customer.city,
             "tags": sorted(customer.tags.values_list("name", flat=True)),
         },
-        "platform_info": {},
+        "platform_info": {"platform": "django"},
     }
 
 

@@ -121,6 +121,31 @@ def check_sources(
 
 
 @register("django_octy")
+def check_profile_sources(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W005: a profile source that maps no ``profile_data`` (Octy refuses an empty one)."""
+    from .models import DEFAULT_PLATFORM_INFO
+    from .sync.registry import registry
+    from .sync.sources import ProfileSource
+
+    return [
+        _warning(
+            "W005",
+            f"{source!r} declares no profile_data_fields and does not override profile_data(): "
+            f"its profiles have no profile_data, which Octy refuses, and are sent with "
+            f"{DEFAULT_PLATFORM_INFO!r} instead.",
+            "Name the host fields Octy should know in profile_data_fields, or override "
+            "profile_data() to return at least one key/value pair.",
+        )
+        for source in registry.all()
+        if isinstance(source, ProfileSource)
+        and not source.profile_data_fields
+        and type(source).profile_data is ProfileSource.profile_data
+    ]
+
+
+@register("django_octy")
 def check_celery(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:

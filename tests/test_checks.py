@@ -142,3 +142,28 @@ def test_database_check_is_silent_before_migrations(monkeypatch: pytest.MonkeyPa
     assert checks.check_alarms(databases=["default"]) == []
     with pytest.raises(Exception, match="django_octy_not_migrated_yet"):
         list(raise_alarm_would_fail)
+
+
+def test_a_profile_source_that_maps_no_profile_data_is_warned_about() -> None:
+    """Octy refuses a profile without a key/value pair in ``profile_data`` (Octy's API
+    reference, https://api-docs.octy.ai/): a source that declares none gets W005."""
+
+    class Visitor(models.Model):
+        class Meta:
+            app_label = "shop"
+
+    class BareSource(ProfileSource[Any]):
+        pass
+
+    class MappedSource(ProfileSource[Any]):
+        def profile_data(self, obj: Any) -> dict[str, Any]:
+            return {"visits": 1}
+
+    for source_class, expected in ((BareSource, ["django_octy.W005"]), (MappedSource, [])):
+        registry.register(Visitor, source_class(Visitor))
+        try:
+            messages = checks.check_profile_sources()
+        finally:
+            registry.unregister(Visitor)
+        assert ids(messages) == expected
+    assert checks.check_profile_sources() == [], "the shop's source declares its fields"

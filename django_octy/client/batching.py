@@ -13,10 +13,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import OctyAPIError
 from .results import BatchResult, FailedObject
 
 MAX_BATCH_SIZE = 500
 """Octy's limit of objects per write request."""
+
+IDENTIFIER = "identifier"
+"""The key Octy's reference page shows in failure entries; Octy's command-line client
+reads the entity's own key (``customer_id``, ``item_id``...) instead: both are read."""
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,9 @@ class BatchEndpoint:
     """The shape of one batch write.
 
     ``identifier_keys`` name the fields that identify an object in both the
-    request and Octy's failure entries, most specific first. Empty means the
-    failures carry no identifier (batch events) and are matched by content.
+    request and Octy's failure entries, most specific first. A failure entry may
+    also name its object under :data:`IDENTIFIER`. Empty means the failures
+    carry no identifier (batch events) and are matched by content.
     ``sends_ids`` marks deletes, whose list holds bare identifiers.
     """
 
@@ -91,16 +97,20 @@ def _content(*values: Any) -> str:
 def _match_keys(endpoint: BatchEndpoint, obj: Any) -> list[tuple[str, str]]:
     """The keys under which a sent object and its failure entry meet, best first."""
     if not isinstance(obj, Mapping):
-        return [(endpoint.identifier_keys[0], obj)] if endpoint.identifier_keys else []
-    if endpoint.identifier_keys:
-        return [(key, str(obj[key])) for key in endpoint.identifier_keys if obj.get(key)]
-    # Batch events: exact content first; then type and profile, in case Octy
-    # echoes the properties normalised.
-    event_type, profile_id = obj.get("event_type"), obj.get("profile_id")
-    return [
-        ("content", _content(event_type, profile_id, obj.get("event_properties"))),
-        ("event", _content(event_type, profile_id)),
-    ]
+        own = [(endpoint.identifier_keys[0], str(obj))] if endpoint.identifier_keys else []
+    elif endpoint.identifier_keys:
+        own = [(key, str(obj[key])) for key in endpoint.identifier_keys if obj.get(key)]
+        if obj.get(IDENTIFIER):
+            own.append((IDENTIFIER, str(obj[IDENTIFIER])))
+    else:
+        # Batch events: exact content first; then type and profile, in case Octy
+        # echoes the properties normalised.
+        event_type, profile_id = obj.get("event_type"), obj.get("profile_id")
+        return [
+            ("content", _content(event_type, profile_id, obj.get("event_properties"))),
+            ("event", _content(event_type, profile_id)),
+        ]
+    return own + [(IDENTIFIER, value) for key, value in own if key != IDENTIFIER]
 
 
 class FailureLocator:
@@ -133,9 +143,8 @@ class FailureLocator:
         return self.offset + matches[0] if matches else None
 
     def locate(self, entry: Mapping[str, Any]) -> FailedObject:
-        identifier = next(
-            (str(entry[key]) for key in self.endpoint.identifier_keys if entry.get(key)), None
-        )
+        keys = (*self.endpoint.identifier_keys, IDENTIFIER) if self.endpoint.identifier_keys else ()
+        identifier = next((str(entry[key]) for key in keys if entry.get(key)), None)
         return FailedObject(
             identifier=identifier,
             message=str(entry.get("error_message") or ""),
@@ -152,12 +161,26 @@ def json_objects(value: Any) -> list[dict[str, Any]]:
 def read_answer(
     endpoint: BatchEndpoint, body: Mapping[str, Any], sent: Sequence[Any], offset: int
 ) -> BatchResult:
-    """The :class:`BatchResult` of one request that sent ``sent`` (at ``offset``)."""
+    """The :class:`BatchResult` of one request that sent ``sent`` (at ``offset``).
+
+    A failure that names no object of the request makes the whole request an
+    :class:`OctyAPIError`: its object cannot be told apart, and retrying the batch
+    would meet the same answer.
+    """
     locator = FailureLocator(endpoint, sent, offset)
     failures = [entry for key in endpoint.failure_keys for entry in json_objects(body.get(key))]
+    failed = [locator.locate(entry) for entry in failures]
+    unmatched = next((failure for failure in failed if failure.index is None), None)
+    if unmatched is not None:
+        named = repr(unmatched.identifier) if unmatched.identifier else "an object"
+        raise OctyAPIError(
+            f"Octy refused {named}, which this request did not send: {unmatched.message}",
+            method="POST",
+            path=endpoint.path,
+        )
     meta = body.get("request_meta")
     return BatchResult(
         succeeded=json_objects(body.get(endpoint.success_key)),
-        failed=[locator.locate(entry) for entry in failures],
+        failed=failed,
         request_meta=[dict(meta) if isinstance(meta, dict) else {}],
     )

@@ -27,7 +27,13 @@ from .batching import (
     read_answer,
     updates,
 )
-from .errors import OctyAPIError, OctyConfigurationError, OctyError
+from .errors import (
+    OctyAPIError,
+    OctyBadRequest,
+    OctyConfigurationError,
+    OctyError,
+    OctyNotFound,
+)
 from .pagination import Page, paginate
 from .results import BatchResult, Recommendations
 from .transport import OctyResponse, Transport
@@ -38,6 +44,12 @@ DEFAULT_MAX_RETRIES = 3
 
 IDS_PER_LOOKUP = 100
 """Identifiers per ``?ids=`` lookup, to keep URLs short; more go out as several lookups."""
+
+
+def listable(identifier: str) -> bool:
+    """Whether an identifier can go in a comma-separated ``?ids=`` list."""
+    return "," not in identifier
+
 
 MESSAGES_PER_REQUEST = 100
 """Octy's own integration sends at most 100 messages per content generation request."""
@@ -198,10 +210,10 @@ class OctyClient(ClosedOnExit):
         for offset, chunk in chunks(sent, endpoint.max_size):
             try:
                 body = self._post(endpoint.path, {endpoint.request_key: list(chunk)}, len(chunk))
+                result.merge(read_answer(endpoint, body, chunk, offset))
             except OctyError as error:
                 error.partial_result = result
                 raise
-            result.merge(read_answer(endpoint, body, chunk, offset))
         return result
 
     def _list(
@@ -218,9 +230,23 @@ class OctyClient(ClosedOnExit):
     def _lookup(
         self, path: str, key: str, ids: Sequence[str], filters: Mapping[str, str] | None = None
     ) -> Iterator[JSON]:
-        for _, chunk in chunks(ids, IDS_PER_LOOKUP):
+        """Records by id, listed in ``?ids=`` lookups; an id with a comma goes alone as ``?id=``
+        (where an id Octy does not know answers nothing, as it is left out of a list)."""
+        for _, chunk in chunks([i for i in ids if listable(i)], IDS_PER_LOOKUP):
             response = self._get(path, {**(filters or {}), "ids": ",".join(chunk)})
             yield from json_objects(response.body.get(key))
+        for identifier in ids:
+            if not listable(identifier):
+                yield from self._lookup_one(path, key, identifier, filters)
+
+    def _lookup_one(
+        self, path: str, key: str, identifier: str, filters: Mapping[str, str] | None
+    ) -> Iterator[JSON]:
+        try:
+            response = self._get(path, {**(filters or {}), "id": identifier})
+        except (OctyBadRequest, OctyNotFound):
+            return
+        yield from json_objects(response.body.get(key))
 
     def _page(self, path: str, key: str, cursor: str, filters: Mapping[str, str] | None) -> Page:
         response = self._transport.request(

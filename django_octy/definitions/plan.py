@@ -93,6 +93,19 @@ def mirrored_change(declared: Declared) -> Change | None:
     return None
 
 
+def as_written(configurations: JSON) -> JSON:
+    """An algorithm configuration read from Octy, in the shape it is written in.
+
+    A read returns the stop list as ``[{"item_id": ...}]``, a write sends plain ids
+    (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/models/configs.go``).
+    """
+    stop_list = configurations.get("item_id_stop_list")
+    if not isinstance(stop_list, list):
+        return configurations
+    ids = [entry.get("item_id") if isinstance(entry, dict) else entry for entry in stop_list]
+    return {**configurations, "item_id_stop_list": ids}
+
+
 def configuration_change(declared: Declared, client: OctyClient) -> Change | None:
     if declared.kind.name == "accountConfigurations":
         found = differences(client.get_account_config(), declared.values)
@@ -101,7 +114,9 @@ def configuration_change(declared: Declared, client: OctyClient) -> Change | Non
         current = next(
             (c for c in client.get_algorithm_configs() if c.get("algorithm_name") == name), {}
         )
-        found = differences(current.get("configurations") or {}, declared.values["configurations"])
+        found = differences(
+            as_written(current.get("configurations") or {}), declared.values["configurations"]
+        )
     return Change(declared, Action.UPDATE, found) if found else None
 
 

@@ -7,7 +7,7 @@ from .event_type import EventType
 from .item import Item
 from .message_template import MessageTemplate
 from .octopus_entry import PARENT_TYPES, EntryType, OctopusEntry
-from .profile import Profile
+from .profile import DEFAULT_PLATFORM_INFO, Profile, filled
 from .push_log import PushLog
 from .replacement import Replacement
 from .segment import Segment, SegmentType
@@ -17,6 +17,7 @@ from .webhook_delivery import DeliveryStatus, WebhookDelivery
 
 __all__ = [
     "BOOKKEEPING_FIELDS",
+    "DEFAULT_PLATFORM_INFO",
     "MODEL_NAMES",
     "OUTSTANDING_STATES",
     "PARENT_TYPES",
@@ -40,4 +41,5 @@ __all__ = [
     "SyncState",
     "SyncedObject",
     "WebhookDelivery",
+    "filled",
 ]

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from .base import SyncedObject, bookkeeping_indexes, source_constraint
+
+DEFAULT_PLATFORM_INFO = {"platform": "django"}
+"""A profile's ``platform_info`` when its source declares none, and what an empty
+``profile_data`` or ``platform_info`` is sent as: Octy requires at least one
+key/value pair in each (its API reference, https://api-docs.octy.ai/)."""
+
+
+def filled(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` as sent to Octy: never an empty object."""
+    return values or dict(DEFAULT_PLATFORM_INFO)
 
 
 class Profile(SyncedObject):

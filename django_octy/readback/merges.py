@@ -4,12 +4,17 @@ Octy reports a merge only in the child's metadata (``merged_info``); the
 child's ids stop working. The mirror keeps the child row and its history and
 points it at the parent (``Profile.parent``); events still waiting to be
 pushed move to the parent, whose ids work.
+
+A profile Octy no longer has that was not merged was deleted there: its row is
+queued to be created again, as Octy's own Shopify integration does
+(``Octy-ai/octy-shopify``, ``internal/application/api/customer_api.go``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +23,8 @@ from django.utils import timezone
 
 from ..client import OctyClient
 from ..models import OUTSTANDING_STATES, Event, Profile, SyncState
+from ..sync.pending import changed
+from ..sync.scheduling import request_flush
 
 logger = logging.getLogger(__name__)
 
@@ -31,23 +38,60 @@ def current_profile(profile: Profile) -> Profile:
     return profile
 
 
+CHILD_LABELS = frozenset({"child_profile", "child"})
+"""How ``merged_info.parent_or_child`` names a merged-away profile: Octy's label
+(``octy-shopify``), and the shorter one earlier versions of this project expected."""
+
+
+@dataclass
+class IdentityChanges:
+    """What the metadata of profiles Octy did not list revealed."""
+
+    merged: int = 0
+    recreated: int = 0
+
+
 def parent_of(meta: dict[str, Any]) -> tuple[str, str] | None:
     """``(parent profile_id, parent customer_id)`` if this metadata says the profile is a child."""
     info = meta.get("merged_info") or {}
     parent = info.get("parent_profile") or {}
-    if info.get("parent_or_child") != "child" or not parent.get("parent_profile_id"):
+    if info.get("parent_or_child") not in CHILD_LABELS or not parent.get("parent_profile_id"):
         return None
     return str(parent["parent_profile_id"]), str(parent.get("parent_customer_id") or "")
 
 
-def detect_merges(client: OctyClient, profile_ids: Sequence[str]) -> int:
-    """Ask Octy about these profile ids and record the merges; returns how many were new."""
-    merged = 0
+def was_deleted(meta: dict[str, Any]) -> bool:
+    """Whether this metadata says the profile is gone without having been merged."""
+    exists = (meta.get("profile") or {}).get("profile_exists")
+    return exists is False and not (meta.get("merged_info") or {}).get("was_merged")
+
+
+def detect_merges(client: OctyClient, profile_ids: Sequence[str]) -> IdentityChanges:
+    """Ask Octy about these profile ids; record merges and queue deleted profiles again."""
+    changes = IdentityChanges()
     for meta in client.get_profile_metadata(profile_ids) if profile_ids else ():
+        provided = str(meta.get("provided_identifier"))
         parent = parent_of(meta)
         if parent is not None:
-            merged += record_merge(str(meta.get("provided_identifier")), *parent)
-    return merged
+            changes.merged += record_merge(provided, *parent)
+        elif was_deleted(meta):
+            changes.recreated += recreate(provided)
+    return changes
+
+
+def recreate(profile_id: str) -> bool:
+    """Queue the profile Octy deleted to be created again (unless it is being removed here).
+
+    A row a flusher holds is left for the next pull: its push settles it first.
+    """
+    rows = Profile.objects.filter(
+        octy_id=profile_id, deletion_requested=False, lease_token__isnull=True
+    )
+    if not rows.update(octy_id=None, next_attempt_at=None, **changed()):
+        return False
+    logger.info("Octy no longer has profile %s: it is queued to be created again.", profile_id)
+    request_flush()
+    return True
 
 
 def parent_row(profile_id: str, customer_id: str) -> Profile:

@@ -81,12 +81,14 @@ PULLABLE: tuple[Entity, ...] = tuple(KINDS)
 
 @dataclass
 class PullSummary:
-    """What one pull did: rows created, refreshed, left alone (local change), merges found."""
+    """What one pull did: rows created, refreshed, left alone (local change), merges found,
+    and profiles Octy deleted that are queued to be created again."""
 
     entity: str
     fetched: int = 0
     stored: Stored = field(default_factory=Stored)
     merged: int = 0
+    recreated: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,7 +111,8 @@ def pull(entity: Entity | str, ids: Sequence[int] | None = None) -> PullSummary:
 
     ``ids`` are mirror-row primary keys (only those rows that are in Octy
     already are fetched); ``None`` fetches everything Octy has. Pulling
-    profiles also records the identity merges of profiles Octy no longer lists.
+    profiles also records the identity merges of profiles Octy no longer lists,
+    and queues those Octy deleted to be created again.
     """
     kind = KINDS[pullable(entity)]
     summary = PullSummary(str(Entity(entity)))
@@ -124,7 +127,8 @@ def pull(entity: Entity | str, ids: Sequence[int] | None = None) -> PullSummary:
             summary.stored.add(kind.store(page))
             seen.update(str(record.get(kind.remote_id)) for record in page)
         if kind.model is Profile:
-            summary.merged = detect_merges(client, unlisted_profiles(octy_ids, seen))
+            changes = detect_merges(client, unlisted_profiles(octy_ids, seen))
+            summary.merged, summary.recreated = changes.merged, changes.recreated
     return summary
 
 

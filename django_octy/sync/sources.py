@@ -33,6 +33,7 @@ from django.db import models
 from django.utils import timezone
 
 from ..models import (
+    DEFAULT_PLATFORM_INFO,
     PARENT_TYPES,
     Entity,
     EntryType,
@@ -203,7 +204,13 @@ class ObjectSource(Source[H]):
 
 
 class ProfileSource(ObjectSource[H]):
-    """A host model whose instances are Octy customer profiles."""
+    """A host model whose instances are Octy customer profiles.
+
+    Octy requires at least one key/value pair in ``profile_data`` and in
+    ``platform_info``: without ``platform_info_fields`` a profile's
+    ``platform_info`` is :data:`~django_octy.models.DEFAULT_PLATFORM_INFO`, and an
+    empty object is never sent (check ``django_octy.W005`` names a source that maps none).
+    """
 
     entity = Entity.PROFILE
     mirror = Profile
@@ -222,6 +229,8 @@ class ProfileSource(ObjectSource[H]):
         return read_json(obj, self.profile_data_fields)
 
     def platform_info(self, obj: H) -> dict[str, Any]:
+        if not self.platform_info_fields:
+            return dict(DEFAULT_PLATFORM_INFO)
         return read_json(obj, self.platform_info_fields)
 
     def has_charged(self, obj: H) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 from collections.abc import Iterable
@@ -80,6 +81,7 @@ class OctyApp(FaultingApp[RequestLogEntry]):
                 request.args.to_dict(),
                 request.headers.get("cursor"),
                 fault.rejections,
+                self.fake.dialect,
             )
             with state.lock:
                 # Serialised under the lock: the body holds references into the store.
@@ -99,14 +101,19 @@ class OctyApp(FaultingApp[RequestLogEntry]):
         return route
 
     def _authenticate(self, request: Request) -> None:
-        auth = request.authorization
-        valid = (
-            auth is not None
-            and auth.type == "basic"
-            and hmac.compare_digest((auth.username or "").encode(), self.fake.public_key.encode())
-            and hmac.compare_digest((auth.password or "").encode(), self.fake.secret_key.encode())
-        )
-        if not valid:
+        """HTTP Basic auth, or the bare base64 of ``public:secret`` that Octy's own clients
+        send (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/auth.go``;
+        ``Octy-ai/octy-shopify``, ``internal/adapters/framework/secondary/rest/octy_requests.go``).
+        """
+        header = request.headers.get("Authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        encoded = credentials if scheme.lower() == "basic" else header
+        try:
+            given = base64.b64decode(encoded.strip(), validate=True)
+        except ValueError:
+            given = b""
+        expected = f"{self.fake.public_key}:{self.fake.secret_key}".encode()
+        if not hmac.compare_digest(given, expected):
             raise ApiError(
                 401,
                 "Unauthorized",

@@ -26,6 +26,12 @@ def failure(obj: Any, keys: Sequence[str], message: str) -> dict[str, Any]:
     return {**echoed, "error_message": message}
 
 
+def named_by_identifier(obj: Any, keys: Sequence[str], message: str) -> dict[str, Any]:
+    """A ``failed_to_*`` entry as Octy's reference page shows it (``identifier``)."""
+    value = obj.get(keys[0]) if isinstance(obj, dict) else obj
+    return {"identifier": value, "error_message": message}
+
+
 def identifier(obj: Any, name: str) -> str:
     """Check one entry of a delete's id list."""
     if not isinstance(obj, str) or not obj:
@@ -39,7 +45,8 @@ class BatchWrite:
 
     ``apply`` validates its object completely before changing the store and
     raises :class:`ObjectRejected` to fail it. The answer lists the results
-    under ``done_key`` and the failures under ``failed_key``.
+    under ``done_key`` and the failures under ``failed_key``, each named as the
+    call's :class:`~.dialect.Dialect` says.
     """
 
     list_key: str
@@ -53,12 +60,13 @@ class BatchWrite:
     def __call__(self, call: ApiCall) -> Reply:
         done: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
+        entry = named_by_identifier if call.dialect.failure_key == "identifier" else failure
         for obj in call.objects(self.list_key):
             try:
                 call.check_not_rejected(obj, self.failure_keys)
                 done.append(self.apply(call.state, obj))
             except ObjectRejected as error:
-                failed.append(failure(obj, self.failure_keys, str(error)))
+                failed.append(entry(obj, self.failure_keys, str(error)))
         reply = success(self.message, self.status)
         reply.body[self.done_key] = done
         reply.body[self.failed_key] = failed

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .dialect import Dialect
 from .responses import ApiError, Reply
 from .state import OctyState
 from .validation import ObjectRejected
@@ -16,7 +17,8 @@ class ApiCall:
     """One authenticated API request, already past the transport rules.
 
     ``rejections`` maps identifiers to the message a write naming them must
-    fail with (see :meth:`FakeOcty.reject_object`).
+    fail with (see :meth:`FakeOcty.reject_object`); ``dialect`` picks the
+    reading where Octy's sources disagree.
     """
 
     state: OctyState
@@ -24,6 +26,7 @@ class ApiCall:
     query: Mapping[str, str] = field(default_factory=dict)
     cursor: str | None = None
     rejections: Mapping[str, str] = field(default_factory=dict)
+    dialect: Dialect = field(default_factory=Dialect)
 
     def object_body(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):
@@ -47,8 +50,16 @@ class ApiCall:
                 raise ObjectRejected(self.rejections[value])
 
     def ids(self) -> list[str] | None:
-        """The identifiers of an ``?id=`` or ``?ids=a,b`` lookup, or ``None`` for a listing."""
-        raw = self.query.get("ids") or self.query.get("id")
+        """The identifiers of an ``?id=`` or ``?ids=a,b`` lookup, or ``None`` for a listing.
+
+        ``?id=`` names one identifier, commas and all: Octy's Shopify integration
+        looks a customer up by ``?id=`` alone (``Octy-ai/octy-shopify``,
+        ``internal/adapters/framework/secondary/rest/octy_requests.go``).
+        """
+        single = self.query.get("id")
+        if single:
+            return [single]
+        raw = self.query.get("ids")
         if raw is None:
             return None
         return [part for part in (p.strip() for p in raw.split(",")) if part]

@@ -59,5 +59,6 @@ def list_reply(
     start = cursor_position(call)
     page = everything[start : start + PAGE_SIZE]
     reply = _reply(listing, page, len(everything))
-    reply.headers["cursor"] = str(start + len(page))
+    counted = call.dialect.cursor_header == "rows"
+    reply.headers["cursor"] = str(len(page) if counted else start + len(page))
     return reply

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .app import OctyApp
 from .control import ControlApi
+from .dialect import Dialect
 from .faults import DEFAULT_REJECTION, Fault, FaultRule, FaultStorm, rejections_of
 from .request_log import RequestLogEntry
 from .resources import identity, profiles, recommendations
@@ -24,7 +25,8 @@ class FakeOcty(FakeServer[RequestLogEntry]):
 
     Use it as a context manager (``with FakeOcty() as octy:``) or call
     :meth:`start` and :meth:`stop`. Point the client at :attr:`url` with
-    :attr:`public_key` and :attr:`secret_key`.
+    :attr:`public_key` and :attr:`secret_key`. :attr:`dialect` picks, where Octy's
+    published sources disagree, which reading it answers in (theirs by default).
     """
 
     thread_name = "fake-octy"
@@ -35,8 +37,10 @@ class FakeOcty(FakeServer[RequestLogEntry]):
         secret_key: str | None = None,
         port: int = 0,
         latency: float = 0.0,
+        dialect: Dialect | None = None,
     ) -> None:
         super().__init__(port, latency)
+        self.dialect = dialect or Dialect()
         self.public_key = public_key or f"pk_test_{secrets.token_hex(12)}"
         self.secret_key = secret_key or f"sk_test_{secrets.token_hex(24)}"
         self.state = OctyState()

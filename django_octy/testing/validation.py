@@ -51,6 +51,9 @@ TEXT = Kind("a string", lambda v: isinstance(v, str))
 INTEGER = Kind("an integer", _is_int)
 BOOLEAN = Kind("a boolean", lambda v: isinstance(v, bool))
 OBJECT = Kind("an object", lambda v: isinstance(v, dict))
+FILLED_OBJECT = Kind(
+    "an object with at least one key/value pair", lambda v: isinstance(v, dict) and v != {}
+)
 STRINGS = Kind(
     "an array of strings", lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v)
 )

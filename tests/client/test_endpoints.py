@@ -55,7 +55,8 @@ def test_algorithm_configs_round_trip(client: OctyClient, octy: FakeOcty) -> Non
     )
     configs = {c["algorithm_name"]: c["configurations"] for c in client.get_algorithm_configs()}
     assert set(configs) == {"churn", "rec"}
-    assert configs["rec"]["item_id_stop_list"] == ["01134f95-d1a8"]
+    # Set as plain ids, read back as objects (octy-cli's rest/models/configs.go).
+    assert configs["rec"]["item_id_stop_list"] == [{"item_id": "01134f95-d1a8"}]
     assert octy.algorithm_configs["rec"]["profile_features"] == ["visits", "balance"]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from django_octy.client import OctyAPIError, OctyClient
 from django_octy.client.batching import FailureLocator, read_answer
 from django_octy.client.client import (
     CREATE_EVENTS,
@@ -9,6 +12,10 @@ from django_octy.client.client import (
     GENERATE_CONTENT,
     UPDATE_PROFILES,
 )
+from django_octy.testing import FakeOcty
+from django_octy.testing.dialect import Dialect
+
+from .data import profile
 
 
 def event(profile_id: str, **properties: object) -> dict[str, object]:
@@ -62,3 +69,39 @@ def test_several_failed_data_entries_of_one_message_point_at_it() -> None:
         ("t2", 1, "y"),
         ("t1", 0, "z"),
     ]
+
+
+def test_a_failure_keyed_identifier_finds_its_object() -> None:
+    """Octy's reference page shows failures as ``{"identifier": ..., "error_message": ...}``;
+    Octy's command-line client reads the entity's own key (``Octy-ai/octy-cli``,
+    ``internal/adapters/secondary/rest/models/profiles.go``): both find the object."""
+    sent = [{"profile_id": "p1", "customer_id": "c1"}, {"profile_id": "p2", "customer_id": "c2"}]
+    body = {"failed_to_update": [{"identifier": "p2", "error_message": "x"}]}
+    [failure] = read_answer(UPDATE_PROFILES, body, sent, 10).failed
+    assert (failure.identifier, failure.index, failure.message) == ("p2", 11, "x")
+
+
+def test_a_failure_naming_no_object_sent_fails_the_request_loudly() -> None:
+    """A failure the client cannot trace to an object it sent (under the entity's key or
+    ``identifier``) is an error of the whole request, not a row quietly retried for ever."""
+    body = {"failed_to_create": [{"identifier": "someone-else", "error_message": "nope"}]}
+    with pytest.raises(OctyAPIError, match="'someone-else', which this request did not send"):
+        read_answer(CREATE_PROFILES, body, [{"customer_id": "c1"}], 0)
+    unnamed = {"failed_to_create": [{"error_message": "nope"}]}
+    with pytest.raises(OctyAPIError, match="refused an object, which"):
+        read_answer(CREATE_PROFILES, unnamed, [{"customer_id": "c1"}], 0)
+
+
+def test_failures_named_either_way_by_the_fake_are_traced(
+    client: OctyClient, octy: FakeOcty
+) -> None:
+    """The fake names failures by the entity's key by default (``octy-cli``'s models) and by
+    ``identifier`` (Octy's reference page) when told to."""
+    for key in ("own", "identifier"):
+        octy.dialect = Dialect(failure_key=key)
+        octy.inject("/v1/retention/profiles/create", reject={f"bad-{key}": "Blocked"})
+        result = client.create_profiles([profile(f"ok-{key}"), profile(f"bad-{key}")])
+        assert [(f.identifier, f.index, f.message) for f in result.failed] == [
+            (f"bad-{key}", 1, "Blocked")
+        ]
+        assert ("identifier" in result.failed[0].raw) is (key == "identifier")

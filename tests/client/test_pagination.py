@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from django_octy.client import OctyAPIError, OctyClient
 from django_octy.client.pagination import PAGE_SIZE, Page, paginate
 from django_octy.testing import FakeOcty
+from django_octy.testing.dialect import Dialect
 
 from .data import item, profile
 from .evidence import raises
@@ -93,3 +96,50 @@ def test_without_a_cursor_header_the_position_is_counted() -> None:
 
     assert len(list(paginate(fetch, "/v1/retention/items"))) == 1001
     assert asked == ["0", "500", "1000"]
+
+
+@pytest.mark.parametrize("meaning", ["rows", "position"])
+def test_both_readings_of_the_cursor_header_list_everything(
+    client: OctyClient, octy: FakeOcty, meaning: str
+) -> None:
+    """Octy's command-line client adds the ``cursor`` header to its running cursor, reading
+    it as the rows returned (``Octy-ai/octy-cli``,
+    ``internal/adapters/secondary/rest/eventtypes.go``); Octy's reference reads it as the
+    next position. Either way every row is listed once, in three requests."""
+    octy.dialect = Dialect(cursor_header=meaning)
+    client.create_items(item(f"item-{n:04}") for n in range(1201))
+
+    listed = [i["item_id"] for i in client.get_items()]
+
+    assert listed == [f"item-{n:04}" for n in range(1201)]
+    assert len(list_requests(octy, ITEMS)) == 3
+
+
+def test_the_cursor_header_is_added_when_it_is_at_most_the_cursor_sent() -> None:
+    asked: list[str] = []
+
+    def fetch(cursor: str) -> Page:
+        asked.append(cursor)
+        start = int(cursor)
+        records = full_page(start) if start < 1000 else [{"n": 1000}]
+        return Page(records, str(len(records)), 1001)
+
+    assert len(list(paginate(fetch, ITEMS))) == 1001
+    assert asked == ["0", "500", "1000"]
+
+
+def test_ids_with_commas_are_looked_up_one_by_one(client: OctyClient, octy: FakeOcty) -> None:
+    """A comma-joined ``?ids=`` list cannot carry an id with a comma; ``?id=`` takes one id,
+    as Octy's Shopify integration looks a customer up (``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
+    client.create_profiles([profile("a,b@x.org"), profile("plain"), profile("c")])
+    octy.request_log.clear()
+
+    found = client.get_profiles(["a,b@x.org", "plain", "nobody,here"])
+
+    assert sorted(p["customer_id"] for p in found) == ["a,b@x.org", "plain"]
+    assert list_requests(octy, "/v1/retention/profiles") == [
+        "ids=plain",
+        "id=a%2Cb%40x.org",
+        "id=nobody%2Chere",
+    ]

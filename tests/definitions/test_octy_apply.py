@@ -202,3 +202,25 @@ def test_a_refused_definition_fails_the_command_and_is_pushed_again_next_time(
     assert "? event type 'login': push again (its last push failed)" in output
     assert "login" in octy.event_types
     assert octy_apply(path).strip() == "No changes."
+
+
+def test_an_item_stop_list_read_back_as_objects_is_no_change(
+    octy: FakeOcty, tmp_path: Path
+) -> None:
+    """Octy reads the stop list back as ``[{"item_id": ...}]`` though it is set as plain ids
+    (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/models/configs.go``): applying
+    the same configuration again changes nothing."""
+    declared = tmp_path / "algorithms.yaml"
+    declared.write_text(
+        "kind: algorithmConfigurations\n"
+        "configurations:\n"
+        "  - algorithmName: rec\n"
+        "    configurations:\n"
+        "      recommendInteractedItems: false\n"
+        "      itemIDStopList: [product-1234, product-5678]\n"
+        "      profileFeatures: [visits]\n"
+    )
+    assert "~ algorithm configuration 'rec': update" in octy_apply(str(declared))
+    assert octy.algorithm_configs["rec"]["item_id_stop_list"] == ["product-1234", "product-5678"]
+
+    assert octy_apply(str(declared)).strip() == "No changes."

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from django_octy import insights
+from django_octy.connection import get_client
 from django_octy.models import Event, EventType, MessageTemplate, Profile, SyncState
 from django_octy.readback import pull
+from django_octy.readback.merges import parent_of
 from django_octy.sync.flush import flush_all
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOcty
@@ -170,3 +172,67 @@ def test_pulling_a_merged_profile_by_id_records_the_merge(
     assert profile(bob).parent == profile(ann)
     unscored = insights.customers(Customer, churn_probability="")
     assert set(unscored) == {ann, shop["customers"][2]}, "merged-away profiles are left out"
+
+
+def test_a_merge_is_recorded_against_octys_labels_and_existence_flag(
+    octy: FakeOcty, shop: dict[str, Any]
+) -> None:
+    """Octy labels a merged-away child ``"child_profile"`` and answers ``profile_exists: false``
+    for it (``Octy-ai/octy-shopify``, ``internal/application/api/customer_api.go``)."""
+    ann, bob, _ = shop["customers"]
+    octy.merge_profiles(str(bob.pk), str(ann.pk))
+    with get_client() as client:
+        (meta,) = client.get_profile_metadata([str(bob.pk)])
+    assert meta["profile"]["profile_exists"] is False
+    assert meta["merged_info"]["parent_or_child"] == "child_profile"
+
+    summary = pull("profile")
+
+    assert (summary.merged, summary.recreated) == (1, 0)
+    assert profile(bob).parent == profile(ann)
+    assert profile(bob).octy_id, "a merged child keeps its id: it is not created again"
+
+
+def test_the_older_child_label_is_read_too() -> None:
+    """Earlier versions of this project expected ``"child"``; Octy's own integration reads
+    ``"child_profile"`` (``Octy-ai/octy-shopify``, ``internal/application/api/customer_api.go``).
+    """
+    parent = {"parent_profile_id": "p-1", "parent_customer_id": "c-1"}
+    for label in ("child_profile", "child"):
+        meta = {"merged_info": {"was_merged": True, "parent_or_child": label}}
+        assert parent_of({**meta, "merged_info": {**meta["merged_info"], "parent_profile": parent}})
+    parent_meta = {"merged_info": {"parent_or_child": "parent_profile", "parent_profile": parent}}
+    assert parent_of(parent_meta) is None
+
+
+def test_a_profile_octy_deleted_is_created_again(octy: FakeOcty, shop: dict[str, Any]) -> None:
+    """``profile_exists: false`` with ``was_merged: false`` means Octy deleted the profile, and
+    Octy's own integration creates it again (``Octy-ai/octy-shopify``,
+    ``internal/application/api/customer_api.go``)."""
+    ann = shop["customers"][0]
+    old_id = profile(ann).octy_id
+    with get_client() as client:
+        client.delete_profiles([old_id])
+
+    summary = pull("profile")
+
+    assert (summary.merged, summary.recreated) == (0, 1)
+    row = profile(ann)
+    assert (row.state, row.octy_id, row.parent) == (SyncState.PENDING, None, None)
+    flush_all()
+    row.refresh_from_db()
+    assert row.state == SyncState.SYNCED and row.octy_id not in (None, old_id)
+    assert octy.profiles[str(ann.pk)]["profile_id"] == row.octy_id
+    assert pull("profile").recreated == 0
+
+
+def test_a_profile_being_removed_here_is_not_created_again(
+    octy: FakeOcty, shop: dict[str, Any]
+) -> None:
+    """The other side of the rule above: a row whose removal is queued stays removed."""
+    ann = shop["customers"][0]
+    with get_client() as client:
+        client.delete_profiles([profile(ann).octy_id])
+    ann.delete()
+
+    assert pull("profile").recreated == 0

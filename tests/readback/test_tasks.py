@@ -46,7 +46,8 @@ def test_octy_pull_reports_what_it_did(octy: FakeOcty, shop: dict[str, Any]) -> 
     out = StringIO()
     call_command("octy_pull", "profile", "item", stdout=out)
     assert out.getvalue().splitlines() == [
-        "profile: 3 fetched, 0 new, 3 refreshed, 0 with local changes kept, 0 merge(s) recorded",
+        "profile: 3 fetched, 0 new, 3 refreshed, 0 with local changes kept, 0 merge(s) recorded, "
+        "0 deleted in Octy queued again",
         "item: 3 fetched, 0 new, 3 refreshed, 0 with local changes kept",
     ]
     assert churn_of(shop["customers"][0]) == "low"

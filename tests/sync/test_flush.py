@@ -32,6 +32,8 @@ from django_octy.sync.handlers.octy import ProfileHandler
 from django_octy.sync.pending import outstanding, requeue_failed, seconds_until_due
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOcty
+from django_octy.testing.dialect import Dialect
+from tests.client.data import profile
 from tests.shop.models import Customer, Product
 
 from .conftest import requests_to
@@ -163,7 +165,7 @@ def test_objects_octy_rejects_fail_alone(octy: FakeOcty) -> None:
 def test_a_create_of_an_existing_profile_adopts_it(octy: FakeOcty) -> None:
     (ann,) = customers(1)
     with OctyClient(octy.public_key, octy.secret_key, octy.url, allow_insecure=True) as client:
-        existing = client.create_profiles([{"customer_id": str(ann.pk)}]).succeeded[0]
+        existing = client.create_profiles([profile(str(ann.pk))]).succeeded[0]
 
     flush_all()
 
@@ -439,3 +441,92 @@ def test_a_deletion_sends_only_what_octy_has(octy: FakeOcty) -> None:
     assert set(
         Profile.objects.exclude(customer_id=str(ann.pk)).values_list("state", flat=True)
     ) == {SyncState.DELETED}
+
+
+def test_profiles_never_go_out_with_an_empty_object(octy: FakeOcty) -> None:
+    """Octy requires at least one key/value pair in ``profile_data`` and ``platform_info``
+    (Octy's API reference, https://api-docs.octy.ai/, as quoted in octy-api.md); the fake
+    refuses an empty one. The shop's source declares only ``profile_data_fields``, as
+    docs/installation.md shows; an anonymous profile made by ``track()`` has no data at all.
+    """
+    ann = Customer.objects.create(email="ann@example.com", first_name="Ann")
+    track("anon-7", "charged", {"item_id": "sku-1", "payment_method": "card"})
+
+    summary = flush_all()
+
+    assert summary.total("failed") == 0
+    assert Profile.objects.get(customer_id=str(ann.pk)).platform_info == {"platform": "django"}
+    sent = [p for entry in requests_to(octy, CREATE_PROFILES) for p in entry.body["profiles"]]
+    assert sent and all(p["profile_data"] and p["platform_info"] for p in sent)
+    assert octy.profiles["anon-7"]["profile_data"] == {"platform": "django"}
+    assert octy.profiles[str(ann.pk)]["platform_info"] == {"platform": "django"}
+
+
+def test_a_built_in_event_type_is_adopted_whatever_octys_refusal_says(octy: FakeOcty) -> None:
+    """Octy has ``charged`` built in (octy-api.md; ``Octy-ai/octy-cli``,
+    ``examples/upload_cmd_csvs/events.csv`` uploads ``charged`` events without declaring
+    the type) and refuses to create it again, in words of its own: the type is looked up by
+    name and adopted, and the events waiting on it go out."""
+    (ann,) = customers(1)
+    octy.inject("/v1/retention/events/types/create", reject={"charged": "Reserved name"})
+    track(ann, "charged", {"item_id": "TEA", "payment_method": "card"})
+
+    flush_all()
+
+    charged = EventType.objects.get(event_type="charged")
+    assert (charged.state, charged.octy_id) == (
+        SyncState.SYNCED,
+        octy.event_types["charged"]["event_type_id"],
+    )
+    assert Event.objects.get().state == SyncState.SYNCED
+    assert [e["event_type"] for e in octy.events] == ["charged"]
+
+
+def test_a_refused_create_of_an_object_octy_lacks_keeps_octys_refusal(octy: FakeOcty) -> None:
+    """The lookup after a refusal adopts only what Octy has; a 400 "none found" (Octy's
+    answer to a lookup that finds nothing, octy-api.md) leaves the refusal standing."""
+    octy.inject("/v1/retention/items/create", reject={"sku-9": "Item name too long"})
+    Product.objects.create(sku="sku-9", name="Nine", category="shoes", price=Decimal("1.00"))
+
+    flush_all()
+
+    row = Item.objects.get(item_id="sku-9")
+    assert (row.state, row.last_error) == (SyncState.FAILED, "Item name too long")
+
+
+def test_a_failure_keyed_identifier_fails_its_row_instead_of_retrying_it(
+    octy: FakeOcty,
+) -> None:
+    """Octy's reference page names a refused object ``identifier``, not by the entity's own
+    key as ``Octy-ai/octy-cli`` (``internal/adapters/secondary/rest/models/items.go``) reads
+    it: the row fails with Octy's message at once, its batch-mates are synced."""
+    octy.dialect = Dialect(failure_key="identifier")
+    octy.inject("/v1/retention/items/create", reject={"sku-2": "Price out of range"})
+    for n in (1, 2):
+        Product.objects.create(sku=f"sku-{n}", name="P", category="c", price=Decimal("1.00"))
+
+    flush_all()
+
+    rows = {row.item_id: (row.state, row.last_error) for row in Item.objects.all()}
+    assert rows == {
+        "sku-1": (SyncState.SYNCED, ""),
+        "sku-2": (SyncState.FAILED, "Price out of range"),
+    }
+
+
+def test_a_customer_id_with_a_comma_that_octy_has_is_adopted(octy: FakeOcty) -> None:
+    """A comma-joined ``?ids=`` lookup splits ``a,b@x.org`` in two; looked up alone with
+    ``?id=`` (as ``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``, looks a customer up),
+    the profile Octy already has is found and adopted instead of failing."""
+    with OctyClient(octy.public_key, octy.secret_key, octy.url, allow_insecure=True) as client:
+        (existing,) = client.create_profiles([profile("a,b@x.org")]).succeeded
+    Profile.objects.create(
+        customer_id="a,b@x.org", profile_data={"city": "Oslo"}, platform_info={"os": "ios"}
+    )
+
+    flush_all()
+
+    row = Profile.objects.get()
+    assert (row.state, row.octy_id) == (SyncState.SYNCED, existing["profile_id"])
+    assert octy.profiles["a,b@x.org"]["profile_data"] == {"city": "Oslo"}

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from django_octy.testing import FakeOcty
+from tests.client.data import profile
 
 
 class Api:
@@ -29,7 +30,7 @@ class Api:
         """Create profiles; returns customer_id -> profile_id."""
         response = self.post(
             "/v1/retention/profiles/create",
-            {"profiles": [{"customer_id": c, "has_charged": False} for c in customer_ids]},
+            {"profiles": [profile(c) for c in customer_ids]},
         )
         assert response.status_code == 201, response.text
         return {p["customer_id"]: p["profile_id"] for p in response.json()["profiles"]}

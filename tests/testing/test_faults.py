@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from django_octy.testing import FakeOcty
+from tests.client.data import profile
 
 from .conftest import Api, assert_octy_error
 
@@ -64,13 +65,13 @@ def test_dropped_connection_raises_connection_error(api: Api) -> None:
 
 def test_reject_object_fails_that_object_only(api: Api) -> None:
     api.octy.reject_object("c2", "Profile blocked for testing")
-    body = {"profiles": [{"customer_id": "c1"}, {"customer_id": "c2"}, {"customer_id": "c3"}]}
+    body = {"profiles": [profile("c1"), profile("c2"), profile("c3")]}
     response = api.post(PROFILES + "/create", body)
     assert [p["customer_id"] for p in response.json()["profiles"]] == ["c1", "c3"]
     assert response.json()["failed_to_create"] == [
         {"customer_id": "c2", "error_message": "Profile blocked for testing"}
     ]
-    retry = api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c2"}]})
+    retry = api.post(PROFILES + "/create", {"profiles": [profile("c2")]})
     assert retry.json()["failed_to_create"][0]["customer_id"] == "c2"
 
 
@@ -140,7 +141,7 @@ def test_request_log_records_objects_and_times(api: Api) -> None:
         201,
         3,
     )
-    assert create.body["profiles"][0] == {"customer_id": "c1", "has_charged": False}
+    assert create.body["profiles"][0] == profile("c1")
     assert (read.method, read.objects) == ("GET", 0)
     assert create.started_at <= create.finished_at <= read.started_at <= read.finished_at
 
@@ -154,7 +155,7 @@ def test_reset_clears_state_rules_log_and_latency(api: Api) -> None:
     octy.reset()
     assert (octy.profiles, octy.request_log, octy.latency) == ({}, [], 0.0)
     assert list(octy.event_types) == ["charged"]
-    assert api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]}).status_code == 201
+    assert api.post(PROFILES + "/create", {"profiles": [profile("c1")]}).status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -193,6 +193,8 @@ def test_account_configuration_is_stored_and_returned(api: Api) -> None:
 
 
 def test_algorithm_configurations_are_stored_one_per_request(api: Api) -> None:
+    """The stop list is set as plain ids and read back as ``[{"item_id": ...}]``
+    (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/models/configs.go``)."""
     rec = {
         "algorithm_name": "rec",
         "configurations": {
@@ -206,7 +208,10 @@ def test_algorithm_configurations_are_stored_one_per_request(api: Api) -> None:
         c["algorithm_name"]: c["configurations"]
         for c in api.get(ALGORITHMS).json()["configurations"]
     }
-    assert listed["rec"] == rec["configurations"]
+    assert listed["rec"] == {
+        **rec["configurations"],
+        "item_id_stop_list": [{"item_id": "product-1234"}],
+    }
     assert listed["churn"] == {"profile_features": []}
     assert api.octy.algorithm_configs["rec"]["item_id_stop_list"] == ["product-1234"]
     bad = {"algorithm_name": "churn", "configurations": {"item_id_stop_list": []}}
@@ -214,3 +219,21 @@ def test_algorithm_configurations_are_stored_one_per_request(api: Api) -> None:
     assert_octy_error(
         api.post(ALGORITHMS + "/set", {"algorithm_name": "segments", "configurations": {}}), 400
     )
+
+
+def test_data_entries_without_a_profile_id_are_filled_from_the_defaults(api: Api) -> None:
+    """Octy's own Shopify integration asks for content with ``data: [{}]``
+    (``Octy-ai/octy-shopify``, ``internal/adapters/framework/secondary/rest/octy_requests.go``,
+    ``GenerateContent``); recommendations still need a profile."""
+    template_id = _template(api, content="Hi {first_name}, {greeting}!")
+    body = {
+        "messages": [
+            {"template_id": template_id, "item_recommendation": False, "data": [{}]},
+            {"template_id": template_id, "item_recommendation": True, "data": [{}]},
+        ]
+    }
+    result = api.post(GENERATE, body).json()
+    assert [m["content"] for m in result["generated_messages"]] == ["Hi there, my friend!"]
+    assert [f["error_message"] for f in result["failed_messages"]] == [
+        "Item recommendations need the data entry's 'profile_id'"
+    ]

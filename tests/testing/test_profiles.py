@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from django_octy.testing import FakeOcty
+from django_octy.testing.dialect import Dialect
+from tests.client.data import profile
 
 from .conftest import Api, assert_octy_error
 
@@ -39,13 +43,13 @@ def test_create_fails_duplicates_and_bad_fields_but_keeps_the_rest(api: Api) -> 
     api.create_profiles("existing")
     body = {
         "profiles": [
-            {"customer_id": "existing"},
-            {"customer_id": "fresh"},
-            {"customer_id": "fresh"},
+            profile("existing"),
+            profile("fresh"),
+            profile("fresh"),
             {"has_charged": False},
-            {"customer_id": "typed", "has_charged": "yes"},
-            {"customer_id": 42},
-            {"customer_id": "extra", "favourite": "blue"},
+            profile("typed", has_charged="yes"),
+            profile(42),
+            profile("extra", favourite="blue"),
             "not an object",
         ]
     }
@@ -122,24 +126,35 @@ def test_delete_removes_profiles_and_reports_unknown_ones(api: Api) -> None:
     assert set(api.octy.profiles) == {"c2"}
 
 
-def test_listing_pages_by_cursor_header(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("meaning", "headers"),
+    [("rows", ["500", "500", "203"]), ("position", ["500", "1000", "1203"])],
+)
+def test_listing_pages_by_cursor_header(api: Api, meaning: str, headers: list[str]) -> None:
+    """By default the response's ``cursor`` header counts the rows returned, as Octy's
+    command-line client reads it (it adds the header to its running cursor:
+    ``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/eventtypes.go``); the other
+    reading, the next position, is one setting away."""
+    api.octy.dialect = Dialect(cursor_header=meaning)
     for start in (0, 500, 1000):
         api.create_profiles(*(f"c{n:04}" for n in range(start, min(start + 500, 1203))))
     seen: list[str] = []
-    cursor = "0"
+    answered: list[str] = []
+    position = 0
     pages = []
     while True:
-        response = api.get(PROFILES, headers={"cursor": cursor})
+        response = api.get(PROFILES, headers={"cursor": str(position)})
         assert response.status_code == 200
         meta = response.json()["request_meta"]
         page = response.json()["profiles"]
         pages.append((meta["count"], meta["total"]))
         seen.extend(p["customer_id"] for p in page)
-        cursor = response.headers["cursor"]
-        if len(page) < 500 or int(cursor) >= meta["total"]:
+        answered.append(response.headers["cursor"])
+        position += len(page)
+        if len(page) < 500 or position >= meta["total"]:
             break
     assert pages == [(500, 1203), (500, 1203), (203, 1203)]
-    assert cursor == "1203"
+    assert answered == headers
     assert seen == [f"c{n:04}" for n in range(1203)]
 
 
@@ -185,12 +200,14 @@ def test_computed_fields_are_settable_returned_and_filterable(api: Api) -> None:
 
 
 def test_merge_retires_the_child_and_metadata_reports_it(api: Api) -> None:
+    """Labels and the child's ``profile_exists: false`` as Octy's own integration reads them
+    (``Octy-ai/octy-shopify``, ``internal/application/api/customer_api.go``)."""
     octy = api.octy
     assert api.post("/v1/configurations/account/set", {"authenticated_id_key": "shop_id"}).ok
     ids = api.create_profiles("anon-1", "anon-2")
     api.post(
         PROFILES + "/create",
-        {"profiles": [{"customer_id": "user-1", "profile_data": {"shop_id": "S-9"}}]},
+        {"profiles": [profile("user-1", profile_data={"shop_id": "S-9"})]},
     )
     parent_id = octy.profiles["user-1"]["profile_id"]
     octy.merge_profiles("anon-1", "user-1")
@@ -208,22 +225,23 @@ def test_merge_retires_the_child_and_metadata_reports_it(api: Api) -> None:
     meta = api.get(PROFILES + "/metadata", params={"ids": f"anon-1,{parent_id},anon-2,who"})
     child, parent, plain, unknown = meta.json()["profiles_meta"]
     assert child["provided_identifier"] == "anon-1"
-    assert child["profile"]["profile_exists"] is True
-    assert child["profile"]["profile_id"] == ids["anon-1"]
+    assert child["profile"]["profile_exists"] is False
     assert child["merged_info"]["was_merged"] is True
-    assert child["merged_info"]["parent_or_child"] == "child"
+    assert child["merged_info"]["parent_or_child"] == "child_profile"
     assert child["merged_info"]["parent_profile"] == {
         "parent_profile_id": parent_id,
         "parent_customer_id": "user-1",
     }
     assert child["merged_info"]["authenticated_id_key"] == "shop_id"
     assert child["merged_info"]["authenticated_id_value"] == "S-9"
-    assert parent["merged_info"]["parent_or_child"] == "parent"
+    assert parent["profile"]["profile_exists"] is True
+    assert parent["merged_info"]["parent_or_child"] == "parent_profile"
     assert parent["merged_info"]["merged_child_profiles"] == [
         {"profile_id": ids["anon-1"], "customer_id": "anon-1"}
     ]
     assert plain["merged_info"]["was_merged"] is False
     assert unknown["profile"]["profile_exists"] is False
+    assert unknown["merged_info"]["was_merged"] is False, "deleted or never created"
 
 
 def test_metadata_needs_identifiers(api: Api) -> None:
@@ -236,3 +254,39 @@ def test_inspection_returns_copies(octy_server: FakeOcty, api: Api) -> None:
     octy_server.profiles["c1"]["status"] = "changed"
     assert set(octy_server.profiles) == {"c1"}
     assert octy_server.profiles["c1"]["status"] == "active"
+
+
+def test_profiles_need_a_key_value_pair_in_profile_data_and_platform_info(api: Api) -> None:
+    """Octy asks for at least one key/value pair in each (Octy's API reference,
+    https://api-docs.octy.ai/, profiles; octy-api.md, "Checked against Octy's own clients")."""
+    ids = api.create_profiles("kept")
+    body = {
+        "profiles": [
+            profile("empty-data", profile_data={}),
+            profile("empty-platform", platform_info={}),
+            {"customer_id": "bare"},
+            profile("fine"),
+        ]
+    }
+    created = api.post(PROFILES + "/create", body).json()
+    assert [p["customer_id"] for p in created["profiles"]] == ["fine"]
+    failed = {f["customer_id"]: f["error_message"] for f in created["failed_to_create"]}
+    assert failed["empty-data"] == (
+        "Profile field 'profile_data' must be an object with at least one key/value pair, "
+        "got object"
+    )
+    assert "platform_info" in failed["empty-platform"]
+    assert failed["bare"] == "Missing required profile field 'profile_data'"
+    update = {"profiles": [{"profile_id": ids["kept"], "platform_info": {}}]}
+    assert api.post(PROFILES + "/update", update).json()["failed_to_update"]
+
+
+def test_lookup_by_id_takes_one_identifier_commas_and_all(api: Api) -> None:
+    """``?id=`` names one profile, by profile id or customer id, as Octy's Shopify integration
+    looks a customer up (``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
+    ids = api.create_profiles("a,b@x.org", "a")
+    by_customer = api.get(PROFILES, params={"id": "a,b@x.org"}).json()["profiles"]
+    assert [p["profile_id"] for p in by_customer] == [ids["a,b@x.org"]]
+    split = api.get(PROFILES, params={"ids": "a,b@x.org"}).json()["profiles"]
+    assert [p["customer_id"] for p in split] == ["a"], "a list is split at its commas"

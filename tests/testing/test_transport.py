@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from django_octy.testing import FakeOcty
+from tests.client.data import profile
 
 from .conftest import Api, assert_octy_error
 
@@ -62,6 +63,19 @@ def test_missing_or_wrong_keys_get_401(octy_server: FakeOcty) -> None:
     assert_octy_error(swapped, 401)
 
 
+def test_the_bare_base64_credentials_octys_clients_send_are_accepted(
+    octy_server: FakeOcty,
+) -> None:
+    """Octy's own clients send ``Authorization: <base64 of pk:sk>`` without ``Basic``
+    (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/auth.go``)."""
+    url = octy_server.url + "/v1/account/authenticate"
+    token = _basic(octy_server).removeprefix("Basic ")
+    assert requests.get(url, headers={"Authorization": token}, timeout=5).status_code == 200
+    wrong = base64.b64encode(f"{octy_server.public_key}:sk_x".encode()).decode()
+    assert_octy_error(requests.get(url, headers={"Authorization": wrong}, timeout=5), 401)
+    assert_octy_error(requests.get(url, headers={"Authorization": "not base64!"}, timeout=5), 401)
+
+
 def test_error_body_is_exactly_octys_shape(api: Api) -> None:
     body = api.get("/v1/nowhere").json()
     assert set(body) == {"request_meta", "error"}
@@ -109,7 +123,7 @@ def test_invalid_json_and_missing_array_get_400(api: Api) -> None:
 
 
 def test_500_objects_pass_and_501_get_413(api: Api) -> None:
-    profiles = [{"customer_id": f"c{i}"} for i in range(501)]
+    profiles = [profile(f"c{i}") for i in range(501)]
     error = assert_octy_error(api.post(PROFILES + "/create", {"profiles": profiles}), 413)
     assert "501" in error["errors"][0]["error_message"]
     assert not api.octy.profiles

@@ -38,5 +38,8 @@ class Command(BaseCommand):
                 f"{stored.updated} refreshed, {stored.skipped} with local changes kept"
             )
             if entity == "profile":
-                line += f", {summary.merged} merge(s) recorded"
+                line += (
+                    f", {summary.merged} merge(s) recorded, "
+                    f"{summary.recreated} deleted in Octy queued again"
+                )
             self.stdout.write(line)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from ...client import BatchResult, OctyAPIError, OctyClient, OctyError
+from ...client import (
+    BatchResult,
+    OctyAPIError,
+    OctyAuthError,
+    OctyBadRequest,
+    OctyClient,
+    OctyError,
+    OctyNotFound,
+)
+from ...client.client import listable
 from ...models import (
     Entity,
     Event,
@@ -16,6 +25,7 @@ from ...models import (
     Profile,
     Segment,
     SyncedObject,
+    filled,
 )
 from ..outcomes import Outcome, Rejected, Retry, Synced
 from . import Handler
@@ -23,11 +33,6 @@ from . import Handler
 JSON = dict[str, Any]
 
 NOT_IN_ANSWER = "Octy's answer did not mention this object"
-
-
-def already_exists(message: str) -> bool:
-    """Whether Octy refused a create because the object is there already."""
-    return "already exist" in message.lower()
 
 
 def rejected(operation: Operation, error: Exception) -> Rejected:
@@ -49,8 +54,10 @@ class OctyHandler(Handler):
 
     A new object is known by ``natural_key`` (a column of the row and a key of
     the payload); once created, by Octy's id under ``remote_id``. A create that
-    Octy refuses because the object already exists looks the object up, keeps
-    its id, and updates it instead (or, where Octy cannot update, takes it as is).
+    Octy refuses looks the object up by that key, whatever Octy's words were (it
+    refuses ``charged``, built in, in wording of its own): one Octy has already
+    is adopted, its id kept, and updated (or, where Octy cannot update, taken as
+    is); the others keep Octy's refusal.
     """
 
     natural_key: ClassVar[str]
@@ -93,13 +100,9 @@ class OctyHandler(Handler):
     def create(self, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
         result = self.send_create([self.create_payload(row) for row in rows])
         outcomes = self.match(Operation.CREATE, rows, result, by_octy_id=False)
-        existing = [
-            row
-            for row in rows
-            if isinstance(outcome := outcomes[row.pk], Rejected) and already_exists(outcome.message)
-        ]
-        if existing:
-            outcomes.update(self.recover(existing))
+        refused = [row for row in rows if isinstance(outcomes[row.pk], Rejected)]
+        if refused:
+            outcomes.update(self.recover(refused))
         return outcomes
 
     def update(self, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
@@ -112,11 +115,18 @@ class OctyHandler(Handler):
         result = self.send_update([self.update_payload(row) for row in rows])
         return self.match(Operation.UPDATE, rows, result, by_octy_id=True)
 
+    def existing(self, keys: list[str]) -> list[JSON]:
+        """Octy's records for these natural keys; none when its lookup finds none (a 400)."""
+        try:
+            return list(self.find_existing(keys))
+        except (OctyBadRequest, OctyNotFound):
+            return []
+
     def recover(self, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
-        """Adopt the objects a create found already in Octy (the rows keep their refusal else)."""
+        """Adopt the refused objects Octy has (the other rows keep their refusal)."""
         wanted = {self.identifier(row): row for row in rows}
         found: dict[int, JSON] = {}
-        for record in self.find_existing(list(wanted)):
+        for record in self.existing(list(wanted)):
             row = wanted.get(str(record.get(self.natural_key)))
             if row is not None and record.get(self.remote_id):
                 row.octy_id = str(record[self.remote_id])
@@ -185,8 +195,8 @@ class ProfileHandler(OctyHandler):
         return {
             "customer_id": row.customer_id,
             "has_charged": row.has_charged,
-            "profile_data": row.profile_data,
-            "platform_info": row.platform_info,
+            "profile_data": filled(row.profile_data),
+            "platform_info": filled(row.platform_info),
         }
 
     def update_payload(self, row: Profile) -> JSON:
@@ -203,11 +213,16 @@ class ProfileHandler(OctyHandler):
         return self.client.delete_profiles(ids)
 
     def find_existing(self, keys: list[str]) -> Iterable[JSON]:
-        # The metadata lookup is the one that accepts customer ids.
-        for meta in self.client.get_profile_metadata(keys):
+        # Customer ids are looked up in the metadata list, as octy-shopify does; one with a
+        # comma cannot go in a list, and is looked up alone in the profiles, as it also does.
+        listed = [key for key in keys if listable(key)]
+        for meta in self.client.get_profile_metadata(listed) if listed else ():
             profile = meta.get("profile") or {}
             if profile.get("profile_exists"):
                 yield profile
+        alone = [key for key in keys if not listable(key)]
+        if alone:
+            yield from self.client.get_profiles(alone)
 
 
 class ItemHandler(OctyHandler):
@@ -275,7 +290,7 @@ class SegmentHandler(OctyHandler):
         try:
             answer = self.client.create_segment(self.create_payload(row))
         except OctyAPIError as error:
-            if error.retryable or not already_exists(str(error)):
+            if error.retryable or isinstance(error, OctyAuthError):
                 raise
             return self.recover(rows) or {row.pk: rejected(Operation.CREATE, error)}
         return {row.pk: Synced(str(answer.get(self.remote_id)), answer)}

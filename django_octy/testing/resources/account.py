@@ -65,9 +65,19 @@ def set_account(call: ApiCall) -> Reply:
     return success("Account configuration set", account_data=account)
 
 
+def _as_read(configurations: dict[str, Any]) -> dict[str, Any]:
+    """A configuration as Octy reads it back: the stop list as ``[{"item_id": ...}]``, though
+    it is set as plain ids (``Octy-ai/octy-cli``, ``internal/adapters/secondary/rest/models/
+    configs.go``: ``RecReqConfigurations`` sends strings, ``Configurations`` reads objects)."""
+    if "item_id_stop_list" not in configurations:
+        return dict(configurations)
+    stop_list = [{"item_id": item_id} for item_id in configurations["item_id_stop_list"]]
+    return {**configurations, "item_id_stop_list": stop_list}
+
+
 def _listed(state: OctyState) -> list[dict[str, Any]]:
     return [
-        {"algorithm_name": name, "configurations": dict(configurations)}
+        {"algorithm_name": name, "configurations": _as_read(configurations)}
         for name, configurations in state.algorithm_configs.items()
     ]
 

@@ -1,4 +1,10 @@
-"""Profile identity: Octy's merging of profiles and the metadata endpoint that reports it."""
+"""Profile identity: Octy's merging of profiles and the metadata endpoint that reports it.
+
+The labels and the existence flag are those Octy's own Shopify integration reads
+(``Octy-ai/octy-shopify``, ``internal/application/api/customer_api.go``): a parent
+is ``"parent_profile"``, a merged-away child ``"child_profile"``, and the child
+answers ``profile_exists: false`` (with ``was_merged: true`` and its parent).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ from ..call import ApiCall, Route
 from ..responses import ApiError, Reply, success
 from ..state import OctyState, now
 from .profiles import BASE
+
+PARENT_LABEL = "parent_profile"
+CHILD_LABEL = "child_profile"
 
 
 def _merged_info(state: OctyState, profile: dict[str, Any] | None) -> dict[str, Any]:
@@ -32,7 +41,7 @@ def _merged_info(state: OctyState, profile: dict[str, Any] | None) -> dict[str, 
             "merged_at": profile["merged_at"],
             "authenticated_id_key": key,
             "authenticated_id_value": parent["profile_data"].get(key) if parent and key else None,
-            "parent_or_child": "child",
+            "parent_or_child": CHILD_LABEL,
             "parent_profile": {
                 "parent_profile_id": parent_id,
                 "parent_customer_id": parent["customer_id"] if parent else None,
@@ -49,7 +58,7 @@ def _merged_info(state: OctyState, profile: dict[str, Any] | None) -> dict[str, 
         "merged_at": max(c["merged_at"] for c in children),
         "authenticated_id_key": key,
         "authenticated_id_value": profile["profile_data"].get(key) if key else None,
-        "parent_or_child": "parent",
+        "parent_or_child": PARENT_LABEL,
         "merged_child_profiles": [
             {"profile_id": c["profile_id"], "customer_id": c["customer_id"]} for c in children
         ],
@@ -57,22 +66,18 @@ def _merged_info(state: OctyState, profile: dict[str, Any] | None) -> dict[str, 
 
 
 def _metadata_of(state: OctyState, provided: str) -> dict[str, Any]:
-    profile = (
-        state.profile_by_id(provided)
-        or state.profiles.get(provided)
-        or state.merged_child(provided)
-    )
+    active = state.profile_by_id(provided) or state.profiles.get(provided)
     summary = {
-        "profile_exists": profile is not None,
-        "profile_id": profile["profile_id"] if profile else None,
-        "customer_id": profile["customer_id"] if profile else None,
-        "created_at": profile["created_at"] if profile else None,
-        "updated_at": profile["updated_at"] if profile else None,
+        "profile_exists": active is not None,
+        "profile_id": active["profile_id"] if active else None,
+        "customer_id": active["customer_id"] if active else None,
+        "created_at": active["created_at"] if active else None,
+        "updated_at": active["updated_at"] if active else None,
     }
     return {
         "provided_identifier": provided,
         "profile": summary,
-        "merged_info": _merged_info(state, profile),
+        "merged_info": _merged_info(state, active or state.merged_child(provided)),
     }
 
 

@@ -1,4 +1,10 @@
-"""Message content: templates filled from the data sent, their defaults and recommendations."""
+"""Message content: templates filled from the data sent, their defaults and recommendations.
+
+A data entry names its profile with ``profile_id`` when it has one; Octy's own Shopify
+integration sends ``data: [{}]`` (``Octy-ai/octy-shopify``,
+``internal/adapters/framework/secondary/rest/octy_requests.go``), so an entry without
+one is filled from the template's defaults. Recommendations need the profile.
+"""
 
 from __future__ import annotations
 
@@ -35,15 +41,18 @@ def _values(
     state: OctyState, template: dict[str, Any], entry: dict[str, Any], item_rec: bool
 ) -> dict[str, str]:
     profile_id = entry.get("profile_id")
-    if not isinstance(profile_id, str) or not profile_id:
-        raise ObjectRejected("Each data entry needs a 'profile_id'")
-    active_profile(state, profile_id)
+    if profile_id is not None:
+        if not isinstance(profile_id, str) or not profile_id:
+            raise ObjectRejected("A data entry's 'profile_id' must be a non-empty string")
+        active_profile(state, profile_id)
     given = {k: v for k, v in entry.items() if k != "profile_id"}
     for key, value in given.items():
         if not isinstance(value, SCALAR_TYPES):
             raise ObjectRejected(f"Data value '{key}' must be a string or a number")
     values = {**template["default_values"], **{k: str(v) for k, v in given.items()}}
     if item_rec:
+        if profile_id is None:
+            raise ObjectRejected("Item recommendations need the data entry's 'profile_id'")
         values[ITEM_REC] = _recommended_item(state, profile_id)
     return values
 

@@ -1,4 +1,9 @@
-"""Profiles: create/update/delete in batches, lists with computed fields and filters, metadata."""
+"""Profiles: create/update/delete in batches, lists with computed fields and filters, metadata.
+
+``profile_data`` and ``platform_info`` each need at least one key/value pair, as
+Octy's API reference asks (https://api-docs.octy.ai/, profiles): a create without
+them, or a write that sends one empty, fails that profile.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,19 @@ from ..listing import Listing, list_reply
 from ..records import change, require
 from ..responses import ApiError, Reply
 from ..state import OctyState, new_id, now
-from ..validation import BOOLEAN, IDENTIFIER, OBJECT, TEXT, ObjectRejected, Schema
+from ..validation import BOOLEAN, FILLED_OBJECT, IDENTIFIER, TEXT, ObjectRejected, Schema
 
 BASE = "/v1/retention/profiles"
 LISTING = Listing("profiles", "customer", "customer profiles", "profiles")
 
 CREATE = Schema(
     "profile",
-    required={"customer_id": IDENTIFIER},
-    optional={"has_charged": BOOLEAN, "profile_data": OBJECT, "platform_info": OBJECT},
+    required={
+        "customer_id": IDENTIFIER,
+        "profile_data": FILLED_OBJECT,
+        "platform_info": FILLED_OBJECT,
+    },
+    optional={"has_charged": BOOLEAN},
 )
 UPDATE = Schema(
     "profile",
@@ -27,8 +36,8 @@ UPDATE = Schema(
     optional={
         "customer_id": IDENTIFIER,
         "has_charged": BOOLEAN,
-        "profile_data": OBJECT,
-        "platform_info": OBJECT,
+        "profile_data": FILLED_OBJECT,
+        "platform_info": FILLED_OBJECT,
         "status": TEXT,
     },
 )
@@ -60,8 +69,8 @@ def _create_one(state: OctyState, obj: Any) -> dict[str, Any]:
     profile = {
         "profile_id": new_id("profile"),
         "customer_id": obj["customer_id"],
-        "profile_data": obj.get("profile_data") or {},
-        "platform_info": obj.get("platform_info") or {},
+        "profile_data": obj["profile_data"],
+        "platform_info": obj["platform_info"],
         "has_charged": bool(obj.get("has_charged", False)),
         "status": "active",
         "segment_tags": [],
@@ -120,9 +129,16 @@ def _profile_filter(call: ApiCall) -> Callable[[dict[str, Any]], bool] | None:
 
 
 def read(call: ApiCall) -> Reply:
+    """A lookup takes profile ids or customer ids: Octy's Shopify integration looks a
+    profile up by ``?id=<customer id>`` (``Octy-ai/octy-shopify``,
+    ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
     state = call.state
     return list_reply(
-        call, LISTING, state.profiles.values(), state.profile_by_id, _profile_filter(call)
+        call,
+        LISTING,
+        state.profiles.values(),
+        lambda given: state.profile_by_id(given) or state.profiles.get(given),
+        _profile_filter(call),
     )
 
 
