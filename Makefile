@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/python -m django makemigrations django_octy --check --dry-run --settings=tests.settings
 
 ## The example shop, synced to a fake Octy by a Celery worker, served at http://127.0.0.1:8000.
-## DEMO_NO_SERVE=1 stops after the summary and fails unless everything reached Octy.
+## DEMO_NO_SERVE=1 stops after the summary and fails unless everything (but the expected refusals) arrived.
 demo: $(STAMP)
 	$(BIN)/python example_project/demo.py
 

@@ -2,7 +2,9 @@
 
 The admin never calls Octy during a request: it shows the last result kept in
 Django's cache and schedules a new check (``django_octy.operator_tasks.check_keys``)
-when there is none. ``octy_check`` checks at once and refreshes the cache.
+when there is none. ``octy_check`` checks at once and refreshes the cache, and so
+does every flush that pushes to Octy: a push that goes through proves the keys
+valid, one refused with 401/403 proves them refused.
 """
 
 from __future__ import annotations
@@ -53,6 +55,20 @@ def check_keys() -> KeyCheck:
         result = KeyCheck(None, f"Octy did not answer: {error}", timezone.now(), base_url)
     else:
         result = KeyCheck(True, "Octy accepted the keys.", timezone.now(), base_url)
+    return remember(result)
+
+
+def record_push(accepted: bool, reason: str = "") -> KeyCheck:
+    """Remember what a push just proved about the keys, as a check would have."""
+    message = (
+        "Octy accepted the keys on the last push."
+        if accepted
+        else f"Octy refused the keys on the last push: {reason}"
+    )
+    return remember(KeyCheck(accepted, message, timezone.now(), str(settings.BASE_URL)))
+
+
+def remember(result: KeyCheck) -> KeyCheck:
     cache.set(CACHE_KEY, result, timeout=int(settings.CACHE_TTL))
     return result
 

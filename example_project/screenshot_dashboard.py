@@ -27,7 +27,7 @@ def main(base_url: str = "http://127.0.0.1:8000", output: str = str(DEFAULT_OUTP
         page.fill("#id_username", "admin")
         page.fill("#id_password", "octy-demo")
         page.click("input[type=submit]")
-        dashboard = f"{base_url}/admin/django_octy/pushlog/dashboard/"
+        dashboard = f"{base_url}/admin/django_octy/syncdashboard/"
         page.goto(dashboard)
         page.wait_for_timeout(3000)  # the first visit schedules the key check on the worker
         page.goto(dashboard)

@@ -1,10 +1,10 @@
 """The Octy admin: mirror rows with their sync state, the error and push logs, alarms,
-bulk actions that queue work for Celery, and a dashboard (linked from the app index).
+bulk actions that queue work for Celery, and a dashboard (listed as "Sync dashboard").
 
 Nothing here calls Octy during a request, and nothing shows the secret key.
 """
 
-from . import logs, mirrors
+from . import dashboard, logs, mirrors
 from .inlines import (
     EventSyncInline,
     ItemSyncInline,
@@ -18,6 +18,7 @@ __all__ = [
     "ItemSyncInline",
     "OctySyncInline",
     "ProfileSyncInline",
+    "dashboard",
     "logs",
     "mirrors",
     "octy_sync_inlines",

@@ -1,6 +1,8 @@
 """The Octy dashboard inside the admin: counts, queue age, the last day, alarms, keys.
 
-It reads the database and the cache only. Whether Octy accepts the keys comes
+It is listed on the admin home, the app index and the sidebar as "Sync dashboard"
+(a proxy model, :class:`~django_octy.models.SyncDashboard`), for users who may view
+the push log. It reads the database and the cache only. Whether Octy accepts the keys comes
 from the last key check kept in the cache; when there is none, a check is
 scheduled on a Celery worker and the page says so.
 """
@@ -8,21 +10,23 @@ scheduled on a Celery worker and the page says so.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from ..conf import octopus_settings, settings
 from ..keycheck import cached_key_check
-from ..models import SyncState
+from ..models import SyncDashboard, SyncState
 from ..sync.status import EntityStatus, status
 from ..sync.targets import all_targets
+from .display import ModelAdminBase
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +51,21 @@ def schedule_key_check() -> bool:
 
 
 def count_row(entity: EntityStatus) -> dict[str, Any]:
-    return {"entity": entity, "counts": [entity.counts[state] for state in SyncState]}
+    """One entity's counts, each with the change list of its rows in that state."""
+    changelist = reverse(f"admin:django_octy_{entity.model_name}_changelist")
+    return {
+        "entity": entity,
+        "changelist": changelist,
+        "cells": [
+            {
+                "state": state,
+                "count": entity.counts[state],
+                "url": f"{changelist}?{urlencode({'state__exact': state.value})}",
+                "alert": state == SyncState.FAILED and entity.counts[state] > 0,
+            }
+            for state in SyncState
+        ],
+    }
 
 
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
@@ -65,7 +83,6 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "status": current,
         "states": list(SyncState),
-        "rows": [count_row(entity) for entity in current.entities],
         "targets": targets,
         "key_check": key_check,
         "key_check_scheduled": key_check is None and schedule_key_check(),
@@ -78,21 +95,37 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def dashboard_view(
-    model_admin: admin.ModelAdmin[Any],
-) -> Callable[[HttpRequest], HttpResponse]:
-    """The dashboard, for users who may view ``model_admin``'s model (the push log)."""
+@admin.register(SyncDashboard)
+class SyncDashboardAdmin(ModelAdminBase):
+    """The dashboard in place of a change list; it needs the push log's view permission."""
 
-    def dashboard(request: HttpRequest) -> HttpResponse:
-        if not model_admin.has_view_permission(request):
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("django_octy.view_pushlog")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        dashboard = self.admin_site.admin_view(self.dashboard)
+        return [
+            path("", dashboard, name="django_octy_dashboard"),
+            path("", dashboard, name="django_octy_syncdashboard_changelist"),
+        ]
+
+    def dashboard(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
             raise PermissionDenied
         context = {
-            **model_admin.admin_site.each_context(request),
+            **self.admin_site.each_context(request),
             "title": "Octy sync dashboard",
-            "opts": model_admin.model._meta,
-            "app_label": model_admin.model._meta.app_label,
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
             **dashboard_context(request),
         }
         return TemplateResponse(request, "admin/django_octy/dashboard.html", context)
-
-    return dashboard

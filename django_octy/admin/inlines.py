@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from ..models import Entity, Event, Item, Profile, SyncedObject
-from ..sync.registry import registry
+from ..sync.registry import autodiscover, registry
 from .display import admin_link, short_text, state_badge
 
 
@@ -83,4 +83,7 @@ INLINES: dict[Entity, type[OctySyncInline]] = {
 
 def octy_sync_inlines(model: type[models.Model]) -> list[type[OctySyncInline]]:
     """The sync inlines of every source registered for ``model``."""
+    # The admin imports admin modules before this app's ready() imports the octy modules
+    # (when django.contrib.admin comes first in INSTALLED_APPS): import them now.
+    autodiscover()
     return [INLINES[s.entity] for s in registry.sources_for(model) if s.entity in INLINES]

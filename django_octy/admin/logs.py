@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
 
 from ..models import Entity, PushLog, SyncAlarm, SyncError, WebhookDelivery
 from ..sync.resync import MIRRORS
-from .dashboard import dashboard_view
-from .display import EMPTY, ModelAdminBase, admin_link, external_link, short_text
+from .display import (
+    EMPTY,
+    ModelAdminBase,
+    admin_link,
+    bullet_list,
+    external_link,
+    long_text,
+    short_text,
+    time_ago,
+)
 from .paginator import CappedCountPaginator
 
 
@@ -25,6 +32,9 @@ class ReadOnlyAdmin(ModelAdminBase):
     list_per_page = 100
     date_hierarchy = "created_at"
 
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("django_octy/admin.css",)}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -35,19 +45,23 @@ class ReadOnlyAdmin(ModelAdminBase):
         return False
 
     @admin.display(description="error")
-    def short_error(self, record: PushLog | WebhookDelivery) -> str:
+    def short_error(self, record: PushLog | WebhookDelivery) -> SafeString | str:
         """The start of the record's ``error`` text; the change page shows it whole."""
         return short_text(record.error)
+
+    @admin.display(description="when", ordering="created_at")
+    def created(self, record: SyncError | PushLog | SyncAlarm) -> SafeString | str:
+        return time_ago(record.created_at)
 
 
 @admin.register(SyncError)
 class SyncErrorAdmin(ReadOnlyAdmin):
     list_display = (
-        "created_at",
+        "created",
         "entity",
         "object_link",
         "operation",
-        "http_status",
+        "status",
         "short_reason",
         "help_link",
     )
@@ -63,7 +77,7 @@ class SyncErrorAdmin(ReadOnlyAdmin):
         "http_status",
         "attempt",
         "reason",
-        "messages",
+        "message_list",
         "help_link",
     )
     readonly_fields = fields
@@ -80,8 +94,19 @@ class SyncErrorAdmin(ReadOnlyAdmin):
         return admin_link(MIRRORS[Entity(error.entity)], error.row_id, label)
 
     @admin.display(description="reason")
-    def short_reason(self, error: SyncError) -> str:
+    def short_reason(self, error: SyncError) -> SafeString | str:
         return short_text(error.reason)
+
+    @admin.display(description="HTTP", ordering="http_status")
+    def status(self, error: SyncError) -> object:
+        return error.http_status or EMPTY
+
+    @admin.display(description="messages")
+    def message_list(self, error: SyncError) -> SafeString | str:
+        """Each message Octy (or the mapping) gave, as a list item."""
+        if not error.messages:
+            return EMPTY
+        return bullet_list(error.messages)
 
     @admin.display(description="help")
     def help_link(self, error: SyncError) -> SafeString | str:
@@ -91,35 +116,63 @@ class SyncErrorAdmin(ReadOnlyAdmin):
 @admin.register(PushLog)
 class PushLogAdmin(ReadOnlyAdmin):
     list_display = (
-        "created_at",
+        "created",
         "entity",
         "operation",
         "sent",
-        "succeeded",
-        "failed",
-        "error_status",
+        "accepted",
+        "refused",
+        "http_status",
         "short_error",
-        "duration",
+        "took",
     )
     list_filter = ("entity", "operation", "error_status", "created_at")
     ordering = ("-created_at", "-id")
 
-    def get_urls(self) -> list[URLPattern]:
-        dashboard = self.admin_site.admin_view(dashboard_view(self))
-        return [path("dashboard/", dashboard, name="django_octy_dashboard"), *super().get_urls()]
+    @admin.display(description="ok", ordering="succeeded")
+    def accepted(self, push: PushLog) -> int:
+        return push.succeeded
+
+    @admin.display(description="refused", ordering="failed")
+    def refused(self, push: PushLog) -> int:
+        return push.failed
+
+    @admin.display(description="HTTP", ordering="error_status")
+    def http_status(self, push: PushLog) -> object:
+        return push.error_status or EMPTY
+
+    @admin.display(description="took", ordering="duration")
+    def took(self, push: PushLog) -> str:
+        return f"{push.duration:.1f}\N{NO-BREAK SPACE}s"
 
 
 @admin.register(SyncAlarm)
 class SyncAlarmAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "message", "occurrences", "last_seen_at", "resolved_at")
+    list_display = ("created", "kind", "message", "occurrences", "last_seen", "resolved")
     list_filter = ("kind", "resolved_at", "created_at")
     ordering = ("-created_at", "-id")
+
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, alarm: SyncAlarm) -> SafeString | str:
+        return time_ago(alarm.last_seen_at)
+
+    @admin.display(description="resolved", ordering="resolved_at")
+    def resolved(self, alarm: SyncAlarm) -> SafeString | str:
+        return time_ago(alarm.resolved_at)
 
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "event", "status", "remote_addr", "short_error")
+    list_display = ("received", "event", "status", "sender", "short_error")
     list_filter = ("status", "event", "received_at")
     search_fields = ("=event",)
     ordering = ("-received_at", "-id")
     date_hierarchy = "received_at"
+
+    @admin.display(description="when", ordering="received_at")
+    def received(self, delivery: WebhookDelivery) -> SafeString | str:
+        return time_ago(delivery.received_at)
+
+    @admin.display(description="from", ordering="remote_addr")
+    def sender(self, delivery: WebhookDelivery) -> SafeString | str:
+        return long_text(delivery.remote_addr or "")

@@ -12,6 +12,7 @@ from .push_log import PushLog
 from .replacement import Replacement
 from .segment import Segment, SegmentType
 from .sync_alarm import AlarmKind, SyncAlarm
+from .sync_dashboard import SyncDashboard
 from .sync_error import Operation, SyncError
 from .webhook_delivery import DeliveryStatus, WebhookDelivery
 
@@ -37,6 +38,7 @@ __all__ = [
     "Segment",
     "SegmentType",
     "SyncAlarm",
+    "SyncDashboard",
     "SyncError",
     "SyncState",
     "SyncedObject",

@@ -301,6 +301,8 @@ def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> 
     except StopFlush as stop:
         summary.stop(target, str(stop))
         raise_alarm(target.auth_alarm, str(stop))
+        target.credentials_answered(False, str(stop))
         return
     if pushed:
         resolve_alarms(target.auth_alarm, target.configuration_alarm)
+        target.credentials_answered(True)

@@ -11,6 +11,7 @@ from .app import OctyApp
 from .control import ControlApi
 from .dialect import Dialect
 from .faults import DEFAULT_REJECTION, Fault, FaultRule, FaultStorm, rejections_of
+from .insights import with_insights
 from .request_log import RequestLogEntry
 from .resources import identity, profiles, recommendations
 from .serving import FakeServer
@@ -60,8 +61,16 @@ class FakeOcty(FakeServer[RequestLogEntry]):
 
     @property
     def profiles(self) -> dict[str, dict[str, Any]]:
-        """Active profiles by customer_id, as ``GET /v1/retention/profiles`` returns them."""
-        return self._records(self.state.profiles)
+        """Active profiles by customer_id, as ``GET /v1/retention/profiles`` returns them.
+
+        With what Octy computes: set by :meth:`set_profile_insights`, otherwise derived
+        from the events received (the fake's own rule: :mod:`django_octy.testing.insights`).
+        """
+        with self.state.lock:
+            return {
+                customer_id: with_insights(self.state, profile)
+                for customer_id, profile in self.state.profiles.items()
+            }
 
     @property
     def items(self) -> dict[str, dict[str, Any]]:
@@ -109,7 +118,10 @@ class FakeOcty(FakeServer[RequestLogEntry]):
         rfm_score: int | None = None,
         segment_tags: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """Set the fields Octy computes for a profile; returns the updated profile."""
+        """Set the fields Octy computes for a profile; returns the updated profile.
+
+        A field set here wins over what the fake derives from the profile's events.
+        """
         with self.state.lock:
             return profiles.set_insights(
                 self.state, customer_id, churn_probability, rfm_score, segment_tags

@@ -69,17 +69,27 @@ class OctyState:
     merged_customer_ids: dict[str, str] = field(default_factory=dict)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # profile_id -> its events, and the newest created_at of all (insights are derived from them).
+    events_by_profile: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    latest_event_at: str = ""
     # profile_id -> item ids it was charged for (drives recommendations).
     charged_items: dict[str, set[str]] = field(default_factory=dict)
     event_types: dict[str, dict[str, Any]] = field(default_factory=builtin_event_types)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # profile_id -> churn_probability, rfm_score, segment_tags set by tests (over derived ones).
+    set_insights: dict[str, dict[str, Any]] = field(default_factory=dict)
     # profile_id -> [(item_id, score)] set by tests, overriding computed ones.
     recommendations: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     account_config: dict[str, Any] = field(default_factory=default_account_config)
     algorithm_configs: dict[str, dict[str, Any]] = field(default_factory=default_algorithm_configs)
     # The churn percentage the last report gave, to say which way churn moved.
     last_churn_percentage: float | None = None
+
+    def add_event(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        self.events_by_profile.setdefault(event["profile_id"], []).append(event)
+        self.latest_event_at = max(self.latest_event_at, event["created_at"])
 
     def profile_by_id(self, profile_id: str) -> dict[str, Any] | None:
         customer_id = self.profile_customer_ids.get(profile_id)

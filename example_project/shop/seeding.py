@@ -3,6 +3,15 @@
 ``bulk_create`` sends no ``post_save`` signal, so each kind of object is handed
 to :func:`django_octy.mark_dirty` once it is written: the way to load data in
 bulk in any project that uses django-octy.
+
+Two things make the demo show what an operator meets in production:
+
+- one customer in ten is *lapsed*: all their activity is 45 to 90 days old, so
+  Octy rates their churn risk high;
+- a few ``wishlist_add`` events are tracked with :func:`django_octy.track`, an
+  event type the shop never declared (it is missing from
+  ``definitions/event-types.yaml``): Octy refuses each one, and the admin's
+  error log shows why, while everything else goes through.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
-from django_octy import mark_dirty
+from django_octy import mark_dirty, track
 
 from .models import Customer, Login, Order, OrderLine, PageView, PaymentMethod, Product
 
@@ -37,6 +46,12 @@ CATEGORIES = {
     "Books": ("Novel", "Cookbook", "Atlas", "Notebook", "Comic"),
 }
 COLOURS = ("black", "blue", "green", "grey", "orange", "red", "white", "yellow")
+LAPSED_EVERY = 10
+"""One customer in this many is lapsed: no activity in the last 45 days."""
+LAPSED_DAYS = (45, 90)
+UNDECLARED_EVENT_TYPE = "wishlist_add"
+REFUSED_EVENTS = 3
+"""``wishlist_add`` events tracked: Octy refuses them all (the type was never declared)."""
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], Any]
@@ -64,9 +79,12 @@ class Seeded:
     charged_events: int
     page_views: int
     logins: int
+    lapsed_customers: int
+    refused_events: int
 
     @property
     def events(self) -> int:
+        """The events Octy accepts (the refused ones are not among them)."""
         return self.charged_events + self.page_views + self.logins
 
 
@@ -85,6 +103,13 @@ class Seeder:
 
     def moment(self, days: int = 90) -> Any:
         return self.now - timedelta(seconds=self.random.randrange(days * 24 * 3600))
+
+    def moment_of(self, customer: Customer) -> Any:
+        """When ``customer`` did something: within 90 days, or 45 to 90 days ago if lapsed."""
+        if customer.pk % LAPSED_EVERY:
+            return self.moment()
+        start, end = (days * 24 * 3600 for days in LAPSED_DAYS)
+        return self.now - timedelta(seconds=self.random.randrange(start, end))
 
     def write(self, stage: str, model: type[models.Model], objects: Sequence[Any]) -> None:
         for chunk in chunks(objects):
@@ -146,11 +171,12 @@ class Seeder:
     def orders(self, customers: list[Customer], products: list[Product]) -> tuple[int, int]:
         orders = []
         for _ in range(self.sizes.orders):
-            created = self.moment()
+            customer = self.random.choice(customers)
+            created = self.moment_of(customer)
             paid = self.random.random() < 0.8
             orders.append(
                 Order(
-                    customer=self.random.choice(customers),
+                    customer=customer,
                     created_at=created,
                     paid_at=created + timedelta(minutes=self.random.randrange(1, 30))
                     if paid
@@ -172,26 +198,34 @@ class Seeder:
         views = []
         for _ in range(self.sizes.page_views):
             product = self.random.choice(products) if self.random.random() < 0.7 else None
+            customer = self.random.choice(customers)
             views.append(
                 PageView(
-                    customer=self.random.choice(customers),
+                    customer=customer,
                     path=f"/products/{product.sku}/" if product else "/",
                     product=product,
-                    viewed_at=self.moment(),
+                    viewed_at=self.moment_of(customer),
                 )
             )
         self.write("page views", PageView, views)
 
     def logins(self, customers: list[Customer]) -> None:
-        logins = [
-            Login(
-                customer=self.random.choice(customers),
-                device=self.random.choice(("desktop", "mobile")),
-                logged_in_at=self.moment(),
+        logins = []
+        for _ in range(self.sizes.logins):
+            customer = self.random.choice(customers)
+            device = self.random.choice(("desktop", "mobile"))
+            logins.append(
+                Login(customer=customer, device=device, logged_in_at=self.moment_of(customer))
             )
-            for _ in range(self.sizes.logins)
-        ]
         self.write("logins", Login, logins)
+
+    def wishlist(self, customers: list[Customer], products: list[Product]) -> int:
+        """Events of a type the shop forgot to declare: Octy refuses them."""
+        for customer in self.random.sample(customers, min(REFUSED_EVENTS, len(customers))):
+            with transaction.atomic():
+                sku = self.random.choice(products).sku
+                track(customer, UNDECLARED_EVENT_TYPE, {"item_id": sku}, self.moment_of(customer))
+        return min(REFUSED_EVENTS, len(customers))
 
     def run(self) -> Seeded:
         products = self.products()
@@ -207,6 +241,7 @@ class Seeder:
         views = PageView.objects.select_related("customer", "product")
         self.record("page views → Octy", views)
         self.record("logins → Octy", Login.objects.select_related("customer"))
+        refused = self.wishlist(customers, products)
         return Seeded(
             customers=len(customers),
             products=len(products),
@@ -216,6 +251,8 @@ class Seeder:
             charged_events=paid_lines,
             page_views=self.sizes.page_views,
             logins=self.sizes.logins,
+            lapsed_customers=sum(1 for customer in customers if not customer.pk % LAPSED_EVERY),
+            refused_events=refused,
         )
 
 

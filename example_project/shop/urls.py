@@ -9,4 +9,5 @@ urlpatterns = [
     path("products/<str:sku>/", views.product_detail, name="product"),
     path("products/<str:sku>/buy/", views.buy, name="buy"),
     path("orders/", views.orders, name="orders"),
+    path("insights/", views.insights, name="insights"),
 ]

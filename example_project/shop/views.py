@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from django_octy import insights as octy_insights
+from django_octy.models import Segment
+
+from .churn import AT_RISK_SHOWN, at_risk, churn_summary
 from .models import Customer, Order, PageView, PaymentMethod, Product
 
 
@@ -66,3 +71,25 @@ def orders(request: HttpRequest) -> HttpResponse:
         else []
     )
     return render(request, "shop/orders.html", {"orders": placed})
+
+
+@staff_member_required
+def insights(request: HttpRequest) -> HttpResponse:
+    """What Octy computed: its churn report and the customers at high risk, by segment."""
+    segments = list(Segment.objects.order_by("segment_name").values_list("segment_name", flat=True))
+    segment = request.GET.get("segment") or None
+    if segment not in segments:
+        segment = None
+    customers = at_risk(segment)
+    shown = list(customers[:AT_RISK_SHOWN])
+    context = {
+        **churn_summary(),
+        "segments": segments,
+        "segment": segment,
+        "at_risk_count": customers.count(),
+        "at_risk": [
+            {"customer": customer, "profile": profile}
+            for customer, profile in zip(shown, octy_insights.profiles_of(shown), strict=True)
+        ],
+    }
+    return render(request, "shop/insights.html", context)

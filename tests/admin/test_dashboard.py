@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from django_octy import flush_all
 from django_octy.keycheck import check_keys
 from django_octy.models import AlarmKind, Item, Profile, PushLog, SyncError, SyncState
 from django_octy.sync.alarms import raise_alarm
@@ -42,10 +44,10 @@ def activity() -> None:
 
 
 def cells(page: str, entity: str) -> list[str]:
+    """The texts of an entity's count cells, links and all."""
     row = page.split(f'<tr data-entity="{entity}">', 1)[1].split("</tr>", 1)[0]
-    return [
-        cell.split(">", 1)[1].split("<", 1)[0] for cell in row.split('<td class="octy-number"')[1:]
-    ]
+    cells = row.split('<td class="octy-number">')[1:]
+    return [re.sub(r"<[^>]+>", "", cell.split("</td>", 1)[0]) for cell in cells]
 
 
 def test_counts_per_entity_and_state(superuser_client: Client, activity: None) -> None:
@@ -116,3 +118,52 @@ def test_effective_settings_with_the_secret_masked(superuser_client: Client) -> 
 def test_needs_the_push_log_view_permission() -> None:
     assert staff_with("view_profile").get(reverse(DASHBOARD)).status_code == 403
     assert staff_with("view_pushlog").get(reverse(DASHBOARD)).status_code == 200
+
+
+def test_a_failed_count_links_to_the_failed_rows(superuser_client: Client, activity: None) -> None:
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    failed = reverse("admin:django_octy_profile_changelist") + "?state__exact=failed"
+    assert f'<a href="{failed}" class="octy-alert"' in page
+    assert page.count('class="octy-alert"') == 1  # the items have no failed row
+
+
+def test_a_push_that_goes_through_shows_the_keys_valid_just_now(
+    superuser_client: Client, octy_settings: FakeOcty, published: list[dict[str, Any]]
+) -> None:
+    Profile.objects.create(customer_id="c1")
+    flush_all()
+
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    assert '<span class="octy-state octy-state-synced">Valid</span>' in page
+    assert "Octy accepted the keys on the last push." in page
+    assert "Checked just now." in page
+    assert "0\xa0minutes" not in page
+    assert published == []  # no key check needed
+
+
+def test_a_push_refused_for_the_keys_shows_them_refused(
+    superuser_client: Client, octy_settings: FakeOcty, settings: Any
+) -> None:
+    check_keys()
+    settings.OCTY = {**settings.OCTY, "SECRET_KEY": "sk_wrong"}
+    Profile.objects.create(customer_id="c1")
+    flush_all()
+
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    assert '<span class="octy-state octy-state-failed">Refused</span>' in page
+    assert "Octy refused the keys on the last push" in page
+    assert "sk_wrong" not in page
+
+
+def test_times_under_a_minute_read_just_now(superuser_client: Client) -> None:
+    raise_alarm(AlarmKind.AUTH, "Octy refused the keys (HTTP 401)")
+    Profile.objects.create(customer_id="p1")
+
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    assert "last just now." in page
+    assert "under a minute" in page  # the pending queue's age
+    assert "0\xa0minutes" not in page

@@ -118,10 +118,13 @@ def test_changelist_shows_key_fields_state_and_a_short_error(
 ) -> None:
     response = superuser_client.get(reverse("admin:django_octy_profile_changelist"))
     page = response.content.decode()
-    assert "cust-1" in page and "profile_abc" in page
+    assert "cust-1" in page
+    assert "profile_abc" not in page  # the Octy id is on the change page, not in the list
     assert '<span class="octy-state octy-state-failed">Failed</span>' in page
-    assert Profile.objects.get().last_error not in page
-    assert "profile_data: &#x27;age&#x27; must be an integer. profile_data" in page
+    full_error = Profile.objects.get().last_error.replace("'", "&#x27;")
+    shown = page.split(f'title="{full_error}">', 1)[1].split("</span>", 1)[0]
+    assert shown.startswith("profile_data: &#x27;age&#x27; must be an integer.")
+    assert shown.endswith("…") and len(shown) < len(full_error)
     assert "1 profile" in page
 
 
@@ -209,6 +212,34 @@ def test_host_change_page_shows_its_octy_sync_state(superuser_client: Client) ->
     assert ContentType.objects.get_for_model(Customer).pk == profile.source_type_id
 
 
-def test_dashboard_is_linked_from_the_app_index(superuser_client: Client) -> None:
-    page = superuser_client.get(reverse("admin:app_list", args=["django_octy"])).content.decode()
-    assert reverse("admin:django_octy_dashboard") in page
+def test_dashboard_is_linked_from_the_admin_home_and_the_app_index(
+    superuser_client: Client,
+) -> None:
+    link = f'<a href="{reverse("admin:django_octy_dashboard")}"'
+    for url in (reverse("admin:index"), reverse("admin:app_list", args=["django_octy"])):
+        assert link in superuser_client.get(url).content.decode(), url
+
+
+def test_the_dashboard_is_listed_only_for_those_who_may_see_it() -> None:
+    link = reverse("admin:django_octy_dashboard")
+    assert link in staff_with("view_pushlog").get(reverse("admin:index")).content.decode()
+    assert link not in staff_with("view_profile").get(reverse("admin:index")).content.decode()
+
+
+def test_an_error_shows_its_messages_as_a_list(superuser_client: Client) -> None:
+    error = SyncError.objects.create(
+        entity="profile",
+        identifier="c1",
+        operation="create",
+        reason="Invalid profile",
+        messages=["age must be an integer", "os <b>unknown</b>"],
+    )
+    page = superuser_client.get(
+        reverse("admin:django_octy_syncerror_change", args=[error.pk])
+    ).content.decode()
+
+    assert (
+        '<ul class="octy-list"><li>age must be an integer</li>'
+        "<li>os &lt;b&gt;unknown&lt;/b&gt;</li></ul>"
+    ) in page
+    assert "[&quot;age must be an integer" not in page

@@ -102,12 +102,24 @@ def test_a_customer_visit_reaches_octy_and_gets_recommendations(tmp_path: Path) 
     assert "The shop scenario passed." in done.stdout
 
 
+def test_the_shop_shows_what_octy_computed_and_what_it_refused(tmp_path: Path) -> None:
+    done = run([str(ROOT / "tests" / "example" / "insights_scenario.py")], shop_env(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "The insights scenario passed." in done.stdout
+
+
 @pytest.mark.integration
 def test_demo_without_serving_pushes_everything_and_exits_0(tmp_path: Path) -> None:
     done = run(["demo.py"], shop_env(tmp_path, **SMALL_DEMO), timeout=240)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Everything reached Octy." in done.stdout
+    assert "Everything reached Octy, apart from the 3 events it refused as expected" in (
+        done.stdout
+    )
+    assert "(expected: 3 events of an undeclared type)" in done.stdout
+    assert "Churn probability, as Octy computed it:" in done.stdout
+    assert '"high": ' in done.stdout  # the lapsed customers
+    assert "PROBLEM" not in done.stderr
     assert "Superuser: admin / octy-demo" in done.stdout
     for entity in ("profile", "item", "event"):
         assert f"\n{entity} " in done.stdout

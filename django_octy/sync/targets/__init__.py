@@ -72,6 +72,9 @@ class Target(ABC):
     def prepare(self) -> None:  # noqa: B027 - a hook; most targets need nothing here
         """Database work before a flush connects (nothing by default)."""
 
+    def credentials_answered(self, accepted: bool, reason: str = "") -> None:  # noqa: B027
+        """A push showed the credentials accepted or refused (nothing is kept by default)."""
+
     @abstractmethod
     def make_client(self) -> AbstractContextManager[Any]:
         """A new client from the settings (the caller closes it)."""

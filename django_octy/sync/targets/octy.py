@@ -6,6 +6,7 @@ from ...client import OctyAuthError, OctyClient, OctyConfigurationError, OctyErr
 from ...client.batching import MAX_BATCH_SIZE
 from ...conf import settings
 from ...connection import get_client
+from ...keycheck import record_push
 from ...models import AlarmKind, Entity, Operation
 from ..handlers.octy import HANDLERS, rejected
 from ..outcomes import Rejected
@@ -39,6 +40,9 @@ class OctyTarget(Target):
 
     def prepare(self) -> None:
         declare_event_types()
+
+    def credentials_answered(self, accepted: bool, reason: str = "") -> None:
+        record_push(accepted, reason)  # the dashboard's key status, without a check of its own
 
     def make_client(self) -> OctyClient:
         return get_client()

@@ -1,4 +1,4 @@
-"""The churn prediction report, derived deterministically from the profiles' churn fields."""
+"""The churn prediction report, derived deterministically from the profiles' churn labels."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 from ..call import ApiCall, Route
+from ..insights import with_insights
 from ..responses import Reply, success
 from ..state import OctyState
 from .recommendations import stable_score
@@ -23,7 +24,8 @@ def _direction(difference: float) -> str:
 def report(state: OctyState) -> dict[str, Any]:
     """Churn share of profiles marked ``high``, compared with the previous report."""
     total = len(state.profiles)
-    high = sum(1 for p in state.profiles.values() if p["churn_probability"] == "high")
+    labels = [with_insights(state, p)["churn_probability"] for p in state.profiles.values()]
+    high = labels.count("high")
     current = round(100 * high / total, 2) if total else 0.0
     previous = state.last_churn_percentage
     difference = 0.0 if previous is None else round(current - previous, 2)

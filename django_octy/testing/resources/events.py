@@ -63,7 +63,7 @@ def record_event(state: OctyState, obj: Any) -> dict[str, Any]:
         "event_properties": properties,
         "created_at": created_at,
     }
-    state.events.append(event)
+    state.add_event(event)
     if event["event_type"] == CHARGED:
         profile["has_charged"] = True
         item_id = properties.get("item_id")

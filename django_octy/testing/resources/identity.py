@@ -105,6 +105,9 @@ def merge(state: OctyState, child_customer_id: str, parent_customer_id: str) -> 
     state.merged_customer_ids[child["profile_id"]] = child_customer_id
     charged = state.charged_items.pop(child["profile_id"], set())
     state.charged_items.setdefault(parent["profile_id"], set()).update(charged)
+    # The child's history is the parent's now: the derived insights count it.
+    history = state.events_by_profile.pop(child["profile_id"], [])
+    state.events_by_profile.setdefault(parent["profile_id"], []).extend(history)
     parent["has_charged"] = parent["has_charged"] or child["has_charged"]
     parent["updated_at"] = now()
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..batch import creates, deletes, identifier, updates
 from ..call import ApiCall, Route
+from ..insights import with_insights
 from ..listing import Listing, list_reply
 from ..records import change, require
 from ..responses import ApiError, Reply
@@ -73,9 +74,6 @@ def _create_one(state: OctyState, obj: Any) -> dict[str, Any]:
         "platform_info": obj["platform_info"],
         "has_charged": bool(obj.get("has_charged", False)),
         "status": "active",
-        "segment_tags": [],
-        "rfm_score": None,
-        "churn_probability": None,
         "created_at": created_at,
         "updated_at": created_at,
     }
@@ -129,17 +127,19 @@ def _profile_filter(call: ApiCall) -> Callable[[dict[str, Any]], bool] | None:
 
 
 def read(call: ApiCall) -> Reply:
-    """A lookup takes profile ids or customer ids: Octy's Shopify integration looks a
+    """Profiles with what Octy computes for them (see :mod:`django_octy.testing.insights`).
+
+    A lookup takes profile ids or customer ids: Octy's Shopify integration looks a
     profile up by ``?id=<customer id>`` (``Octy-ai/octy-shopify``,
     ``internal/adapters/framework/secondary/rest/octy_requests.go``)."""
     state = call.state
-    return list_reply(
-        call,
-        LISTING,
-        state.profiles.values(),
-        lambda given: state.profile_by_id(given) or state.profiles.get(given),
-        _profile_filter(call),
-    )
+
+    def lookup(given: str) -> dict[str, Any] | None:
+        profile = state.profile_by_id(given) or state.profiles.get(given)
+        return None if profile is None else with_insights(state, profile)
+
+    listed = (with_insights(state, profile) for profile in state.profiles.values())
+    return list_reply(call, LISTING, listed, lookup, _profile_filter(call))
 
 
 def set_insights(
@@ -149,17 +149,21 @@ def set_insights(
     rfm_score: int | None,
     segment_tags: Sequence[str] | None,
 ) -> dict[str, Any]:
-    """Set what Octy would compute for a profile; ``None`` leaves a field as it is."""
+    """Set what Octy would compute for a profile, over what the fake derives from its events.
+
+    ``None`` leaves a field as it is.
+    """
     profile = state.profiles.get(customer_id)
     if profile is None:
         raise KeyError(f"No active profile with customer_id {customer_id!r}")
-    if churn_probability is not None:
-        profile["churn_probability"] = churn_probability
-    if rfm_score is not None:
-        profile["rfm_score"] = rfm_score
-    if segment_tags is not None:
-        profile["segment_tags"] = list(segment_tags)
-    return dict(profile)
+    chosen = state.set_insights.setdefault(profile["profile_id"], {})
+    given = {
+        "churn_probability": churn_probability,
+        "rfm_score": rfm_score,
+        "segment_tags": None if segment_tags is None else list(segment_tags),
+    }
+    chosen.update({name: value for name, value in given.items() if value is not None})
+    return with_insights(state, profile)
 
 
 ROUTES = [

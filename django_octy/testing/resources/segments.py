@@ -7,6 +7,7 @@ from typing import Any
 
 from ..batch import deletes, identifier
 from ..call import ApiCall, Route, apply_single, not_updatable
+from ..insights import with_insights
 from ..listing import Listing, list_reply
 from ..records import find_by, require
 from ..responses import ApiError, Reply, success
@@ -91,7 +92,11 @@ def _delete_one(state: OctyState, obj: Any) -> dict[str, Any]:
 
 def read(call: ApiCall) -> Reply:
     state = call.state
-    tagged = Counter(tag for p in state.profiles.values() for tag in p["segment_tags"])
+    tagged = Counter(
+        tag
+        for profile in state.profiles.values()
+        for tag in with_insights(state, profile)["segment_tags"]
+    )
     by_id = {
         s["segment_id"]: {**s, "profile_count": tagged[s["segment_name"]]}
         for s in state.segments.values()
