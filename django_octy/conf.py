@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ALIAS": "default",
     "DEFINITIONS": [],
     "EVENT_THROTTLE_RATE": "120/min",
+    "ANONYMOUS_PROFILE_RATE": "60/hour",
+    "FRONTEND_EVENT_TYPES": None,
+    "TRUSTED_PROXIES": [],
     "VISITOR_RESOLVER": "django_octy.api.visitors.authenticated_user",
 }
 
