@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "BACKOFF_BASE": 5.0,
     "BACKOFF_MAX": 3600.0,
     "WEBHOOK_SECRET": "",
+    "WEBHOOK_MAX_BYTES": 1_048_576,
+    "WEBHOOK_REPEAT_WINDOW": 300,
     "CACHE_TTL": 300,
     "CACHE_ALIAS": "default",
     "DEFINITIONS": [],
