@@ -41,6 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "ANONYMOUS_PROFILE_RATE": "60/hour",
     "FRONTEND_EVENT_TYPES": None,
     "TRUSTED_PROXIES": [],
+    "PUSH_LOG_RETENTION_DAYS": 30,
+    "SYNC_ERROR_RETENTION_DAYS": 90,
+    "WEBHOOK_RETENTION_DAYS": 90,
+    "EVENT_RETENTION_DAYS": 90,
+    "PRUNE_BATCH_SIZE": 1000,
     "VISITOR_RESOLVER": "django_octy.api.visitors.authenticated_user",
 }
 

@@ -116,3 +116,19 @@ def test_effective_settings_with_the_secret_masked(superuser_client: Client) -> 
 def test_needs_the_push_log_view_permission() -> None:
     assert staff_with("view_profile").get(reverse(DASHBOARD)).status_code == 403
     assert staff_with("view_pushlog").get(reverse(DASHBOARD)).status_code == 200
+
+
+def test_dashboard_shows_each_log_tables_size_and_retention(
+    superuser_client: Client, activity: None, settings: Any
+) -> None:
+    settings.OCTY = {**settings.OCTY, "WEBHOOK_RETENTION_DAYS": None}
+    response = superuser_client.get(reverse(DASHBOARD))
+    sizes = {size.label: size for size in response.context["table_sizes"]}
+
+    assert sorted(sizes) == ["Events (synced)", "Push log", "Sync errors", "Webhook deliveries"]
+    assert (sizes["Push log"].rows, sizes["Push log"].retention_days) == (2, 30)
+    assert sizes["Sync errors"].rows == SyncError.objects.count()
+    assert sizes["Webhook deliveries"].retention_days is None
+    page = response.content.decode()
+    assert '<th scope="row">Push log</th><td class="octy-number">2</td>' in page
+    assert "<td>30 days</td>" in page and "<td>ever</td>" in page
