@@ -1,4 +1,5 @@
-"""Read-only admins of the app's own records: error log, push log, alarms, webhook deliveries."""
+"""Read-only admins of the app's own records: error log, push log, alarms, webhook deliveries,
+erasures."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
 
-from ..models import Entity, PushLog, SyncAlarm, SyncError, WebhookDelivery
+from ..models import Entity, Erasure, PushLog, SyncAlarm, SyncError, WebhookDelivery
 from ..sync.resync import MIRRORS
 from .dashboard import dashboard_view
 from .display import EMPTY, ModelAdminBase, admin_link, external_link, short_text
@@ -123,3 +124,25 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("=event",)
     ordering = ("-received_at", "-id")
     date_hierarchy = "received_at"
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdmin):
+    """When each service confirmed an erasure; nobody can make or edit one by hand."""
+
+    list_display = (
+        "requested_at",
+        "subject",
+        "profile_row",
+        "octy_confirmed_at",
+        "octopus_row",
+        "octopus_confirmed_at",
+        "is_complete",
+    )
+    search_fields = ("=subject",)
+    ordering = ("-requested_at", "-id")
+    date_hierarchy = "requested_at"
+
+    @admin.display(description="complete", boolean=True)
+    def is_complete(self, erasure: Erasure) -> bool:
+        return erasure.complete
