@@ -24,7 +24,16 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Entity, Erasure, Event, OctopusEntry, Profile, SyncedObject, SyncError, SyncState
+from .models import (
+    Entity,
+    Erasure,
+    Event,
+    OctopusEntry,
+    Profile,
+    SyncedObject,
+    SyncError,
+    SyncState,
+)
 from .sync.pending import changed
 from .sync.recording import source_ref
 from .sync.scheduling import request_flush

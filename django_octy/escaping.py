@@ -48,7 +48,7 @@ def text_as_bytes(text: str, escaped: bool) -> bytes:
     """The bytes :func:`bytes_as_text` was given."""
     if not escaped:
         return text.encode("utf-8")
-    raw: bytes = codecs.escape_decode(text.encode("utf-8"))[0]  # type: ignore[attr-defined]
+    raw: bytes = codecs.escape_decode(text.encode("utf-8"))[0]
     return raw
 
 

@@ -16,8 +16,8 @@ from django.db import DatabaseError
 
 from .conf import settings
 from .readback.octopus import pull_entries
-from .retention import prune as prune_logs
 from .readback.pulling import pull as pull_entity
+from .retention import prune as prune_logs
 from .sync.flush import FlushSummary, flush_all
 from .sync.pending import has_due_rows, seconds_until_due, seconds_until_retry
 from .sync.scheduling import schedule_flush, send_flush

@@ -8,7 +8,6 @@ and only for plain ``http``/``https`` URLs.
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin

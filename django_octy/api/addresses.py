@@ -51,9 +51,8 @@ def client_address(request: HttpRequest) -> str:
     networks = trusted_networks()
     if not is_trusted(peer, networks):
         return peer
-    forwarded = [
-        hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()
-    ]
+    header = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    forwarded = [hop.strip() for hop in header.split(",") if hop.strip()]
     for hop in reversed(forwarded):
         if not is_trusted(hop, networks):
             return hop

@@ -2,8 +2,9 @@
 
 Authentication and permissions are the host project's DRF defaults; a
 ``POST`` that relies on the session (an anonymous visitor's id, or a
-session login) must carry the CSRF token. Nothing here waits on Octy but the reads, which are cached (and fall back when Octy
-fails): events are recorded in the database and pushed by the flush.
+session login) must carry the CSRF token. Nothing here waits on Octy but
+the reads, which are cached (and fall back when Octy fails): events are
+recorded in the database and pushed by the flush.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..client import OctyError
 from ..content import content_for
 from ..insights import profile_of, recommended_items
 from ..sync.recording import track
+from .csrf import enforce_csrf_for_session
 from .schema import QuerySchema
 from .serializers import (
     ContentAnswer,
@@ -28,7 +30,6 @@ from .serializers import (
     RecommendationList,
     RecommendationsQuery,
 )
-from .csrf import enforce_csrf_for_session
 from .throttling import AnonymousProfileThrottle, ReadRateThrottle, VisitorRateThrottle
 from .visitors import visitor
 

@@ -91,5 +91,5 @@ class WebhookView(APIView):
             return Response({"detail": detail}, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS}
         delivery = receive(body, headers, request.META.get("REMOTE_ADDR"))
-        body: dict[str, Any] = {"id": delivery.pk, "status": delivery.status}
-        return Response(body, status=status.HTTP_200_OK)
+        answer: dict[str, Any] = {"id": delivery.pk, "status": delivery.status}
+        return Response(answer, status=status.HTTP_200_OK)

@@ -119,9 +119,7 @@ def test_changelist_shows_rows_with_their_state(page: Page, live_server: Any, ro
     screenshot(page, "profile-changelist.png")
 
 
-def test_a_javascript_help_link_from_octy_is_not_clickable(
-    page: Page, live_server: Any
-) -> None:
+def test_a_javascript_help_link_from_octy_is_not_clickable(page: Page, live_server: Any) -> None:
     hostile = "javascript:window.octyPwned=1;alert(document.domain)"
     SyncError.objects.create(
         entity="profile", identifier="c1", operation="create", extended_help=hostile

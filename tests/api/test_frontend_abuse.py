@@ -66,7 +66,9 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_budget(
     proxy = {"REMOTE_ADDR": "10.1.2.3"}
 
     def via_proxy(forwarded_for: str) -> int:
-        return int(cookieless_post(WATCHED, HTTP_X_FORWARDED_FOR=forwarded_for, **proxy).status_code)
+        return int(
+            cookieless_post(WATCHED, HTTP_X_FORWARDED_FOR=forwarded_for, **proxy).status_code
+        )
 
     assert via_proxy("203.0.113.7") == 202
     assert via_proxy("203.0.113.8") == 202, "another client behind the proxy"
@@ -79,7 +81,7 @@ def test_a_trusted_proxy_that_is_no_address_is_a_configuration_error(
     octy: FakeOcty, settings: Any
 ) -> None:
     settings.OCTY = {**settings.OCTY, "TRUSTED_PROXIES": ["proxy.internal"]}
-    with pytest.raises(ImproperlyConfigured, match="'proxy.internal' is not an IP address"):
+    with pytest.raises(ImproperlyConfigured, match=r"'proxy\.internal' is not an IP address"):
         cookieless_post(WATCHED)
 
 

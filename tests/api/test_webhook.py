@@ -147,7 +147,12 @@ class Rollback(Exception):
 
 def post_bytes(api: APIClient, body: bytes, **extra: Any) -> Any:
     return api.generic(
-        "POST", URL, body, content_type="application/json", HTTP_X_OCTY_WEBHOOK_SECRET=SECRET, **extra
+        "POST",
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_X_OCTY_WEBHOOK_SECRET=SECRET,
+        **extra,
     )
 
 
@@ -231,9 +236,7 @@ def test_the_same_delivery_after_the_window_is_stored_again(
     assert WebhookDelivery.objects.count() == 2
 
 
-def test_a_zero_window_stores_every_delivery(
-    octy: FakeOcty, api: APIClient, settings: Any
-) -> None:
+def test_a_zero_window_stores_every_delivery(octy: FakeOcty, api: APIClient, settings: Any) -> None:
     settings.OCTY = {**settings.OCTY, "WEBHOOK_REPEAT_WINDOW": 0}
     body = b'{"event": "training_complete"}'
     post_bytes(api, body), post_bytes(api, body)
