@@ -142,3 +142,17 @@ def test_database_check_is_silent_before_migrations(monkeypatch: pytest.MonkeyPa
     assert checks.check_alarms(databases=["default"]) == []
     with pytest.raises(Exception, match="django_octy_not_migrated_yet"):
         list(raise_alarm_would_fail)
+
+
+@pytest.mark.parametrize(
+    ("front_end", "expected"),
+    [
+        ({"TRUSTED_PROXIES": ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]}, []),
+        ({"TRUSTED_PROXIES": ["proxy.internal"]}, ["django_octy.E009"]),
+        ({"FRONTEND_EVENT_TYPES": ["searched"]}, []),
+        ({"FRONTEND_EVENT_TYPES": ["searched", "charged"]}, ["django_octy.W005"]),
+    ],
+)
+def test_front_end_settings(settings: Any, front_end: dict[str, Any], expected: list[str]) -> None:
+    settings.OCTY = {**GOOD, **front_end}
+    assert ids(checks.check_front_end()) == expected
