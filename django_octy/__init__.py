@@ -3,7 +3,7 @@
 The public helpers are imported lazily, so that importing the package does not
 load Django models::
 
-    from django_octy import sources, mark_dirty, track, requeue_failed
+    from django_octy import sources, mark_dirty, track, requeue_failed, erase
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _LAZY = {
     "track": ("django_octy.sync.recording", "track"),
     "requeue_failed": ("django_octy.sync.pending", "requeue_failed"),
     "flush_all": ("django_octy.sync.flush", "flush_all"),
+    "erase": ("django_octy.erasure", "erase"),
 }
 
 __all__ = ["__version__", *_LAZY]

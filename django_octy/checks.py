@@ -95,6 +95,35 @@ def check_batch_size(
 
 
 @register("django_octy")
+def check_front_end(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E009/W006: the front-end API's trusted proxies and allow-list of event types."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .api.addresses import trusted_networks
+    from .api.allowlist import SERVER_ONLY
+
+    messages: list[CheckMessage] = []
+    try:
+        trusted_networks()
+    except ImproperlyConfigured as error:
+        hint = 'List addresses or networks, such as ["10.0.0.0/8", "192.0.2.7"].'
+        messages.append(_error("E009", str(error), hint))
+    listed = set(settings.FRONTEND_EVENT_TYPES or ())
+    for event_type in sorted(listed & SERVER_ONLY):
+        messages.append(
+            _warning(
+                "W006",
+                f'OCTY["FRONTEND_EVENT_TYPES"] lists {event_type!r}, which the front end may '
+                "never post: it is refused anyway.",
+                "Record purchases on the server (an EventSource on your orders) and remove it.",
+            )
+        )
+    return messages
+
+
+@register("django_octy")
 def check_sources(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:

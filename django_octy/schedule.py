@@ -17,6 +17,9 @@ SWEEP_INTERVAL = 60.0
 PULL_INTERVAL = 3600.0
 """Seconds between scheduled pulls of the profiles' churn, RFM scores and segments."""
 
+PRUNE_INTERVAL = 86400.0
+"""Seconds between prunes of the log tables (see :mod:`django_octy.retention`)."""
+
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "django-octy-sweep": {"task": "django_octy.tasks.sweep", "schedule": SWEEP_INTERVAL},
     "django-octy-pull-insights": {
@@ -24,4 +27,5 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": PULL_INTERVAL,
         "args": ("profile",),
     },
+    "django-octy-prune": {"task": "django_octy.tasks.prune", "schedule": PRUNE_INTERVAL},
 }

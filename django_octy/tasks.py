@@ -1,5 +1,6 @@
 """Celery tasks: ``flush`` drains the pending rows, ``sweep`` wakes it periodically,
-``pull`` and ``pull_octopus`` read back from Octy and from the Octopus CRM.
+``pull`` and ``pull_octopus`` read back from Octy and from the Octopus CRM, ``prune``
+deletes old log rows.
 
 Both are idempotent and take no arguments but entity names: the database is the
 queue, a task only says "look now". Their beat entries are in
@@ -16,6 +17,7 @@ from django.db import DatabaseError
 from .conf import settings
 from .readback.octopus import pull_entries
 from .readback.pulling import pull as pull_entity
+from .retention import prune as prune_logs
 from .sync.flush import FlushSummary, flush_all
 from .sync.pending import has_due_rows, seconds_until_due, seconds_until_retry
 from .sync.scheduling import schedule_flush, send_flush
@@ -94,3 +96,9 @@ def pull_octopus(
 ) -> dict[str, Any]:
     """Read the Octopus entries matching ``query`` (a ``SearchQuery``) into the mirror."""
     return pull_entries(query, fields, top).as_dict()
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), max_retries=3)
+def prune() -> dict[str, int]:
+    """Delete log rows older than their retention period (see :mod:`django_octy.retention`)."""
+    return prune_logs()

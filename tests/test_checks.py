@@ -167,3 +167,17 @@ def test_a_profile_source_that_maps_no_profile_data_is_warned_about() -> None:
             registry.unregister(Visitor)
         assert ids(messages) == expected
     assert checks.check_profile_sources() == [], "the shop's source declares its fields"
+
+
+@pytest.mark.parametrize(
+    ("front_end", "expected"),
+    [
+        ({"TRUSTED_PROXIES": ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]}, []),
+        ({"TRUSTED_PROXIES": ["proxy.internal"]}, ["django_octy.E009"]),
+        ({"FRONTEND_EVENT_TYPES": ["searched"]}, []),
+        ({"FRONTEND_EVENT_TYPES": ["searched", "charged"]}, ["django_octy.W006"]),
+    ],
+)
+def test_front_end_settings(settings: Any, front_end: dict[str, Any], expected: list[str]) -> None:
+    settings.OCTY = {**GOOD, **front_end}
+    assert ids(checks.check_front_end()) == expected

@@ -1,4 +1,5 @@
-"""The Octy dashboard inside the admin: counts, queue age, the last day, alarms, keys.
+"""The Octy dashboard inside the admin: counts, queue age, the last day, alarms, keys,
+the size of each log table.
 
 It is listed on the admin home, the app index and the sidebar as "Sync dashboard"
 (a proxy model, :class:`~django_octy.models.SyncDashboard`), for users who may view
@@ -24,6 +25,7 @@ from django.utils import timezone
 from ..conf import octopus_settings, settings
 from ..keycheck import cached_key_check
 from ..models import SyncDashboard, SyncState
+from ..retention import table_sizes
 from ..sync.status import EntityStatus, status
 from ..sync.targets import all_targets
 from .display import ModelAdminBase
@@ -86,6 +88,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         "targets": targets,
         "key_check": key_check,
         "key_check_scheduled": key_check is None and schedule_key_check(),
+        "table_sizes": table_sizes(),
         "settings_tables": [
             (namespace.name, sorted(namespace.as_dict().items()))
             for namespace in (settings, octopus_settings)

@@ -1,8 +1,14 @@
-"""How sync bookkeeping looks in the admin: state badges, short errors, links."""
+"""How sync bookkeeping looks in the admin: state badges, short errors, links.
+
+Text that comes from a service (Octy, the Octopus CRM, a webhook caller) is
+escaped everywhere; the only links made of it are :func:`external_link`'s,
+and only for plain ``http``/``https`` URLs.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -71,9 +77,21 @@ def admin_link(model: type[Model] | Model, pk: object, text: object) -> SafeStri
     return format_html('<a href="{}">{}</a>', url, text)
 
 
+WEB_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE | re.ASCII)
+"""An ``http(s)`` URL with a host and nothing a browser would strip (spaces, tabs, controls)."""
+
+
+def is_web_url(url: str) -> bool:
+    return WEB_URL.fullmatch(url) is not None and url.isprintable()
+
+
 def external_link(url: str, text: str) -> SafeString | str:
+    """A link that opens ``url`` in a new tab: only an http(s) URL; anything else is shown
+    as text (a ``javascript:`` or ``data:`` URL must never be clickable)."""
     if not url:
         return EMPTY
+    if not is_web_url(url):
+        return url
     return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', url, text)
 
 

@@ -1,4 +1,5 @@
-"""Read-only admins of the app's own records: error log, push log, alarms, webhook deliveries."""
+"""Read-only admins of the app's own records: error log, push log, alarms, webhook deliveries,
+erasures."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from ..models import Entity, PushLog, SyncAlarm, SyncError, WebhookDelivery
+from ..models import Entity, Erasure, PushLog, SyncAlarm, SyncError, WebhookDelivery
 from ..sync.resync import MIRRORS
 from .display import (
     EMPTY,
@@ -176,3 +177,25 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     @admin.display(description="from", ordering="remote_addr")
     def sender(self, delivery: WebhookDelivery) -> SafeString | str:
         return long_text(delivery.remote_addr or "")
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdmin):
+    """When each service confirmed an erasure; nobody can make or edit one by hand."""
+
+    list_display = (
+        "requested_at",
+        "subject",
+        "profile_row",
+        "octy_confirmed_at",
+        "octopus_row",
+        "octopus_confirmed_at",
+        "is_complete",
+    )
+    search_fields = ("=subject",)
+    ordering = ("-requested_at", "-id")
+    date_hierarchy = "requested_at"
+
+    @admin.display(description="complete", boolean=True)
+    def is_complete(self, erasure: Erasure) -> bool:
+        return erasure.complete

@@ -1,5 +1,13 @@
 """ModelAdmins of the mirror models: what is synced, pending and failed, row by row.
 
+Rows mirroring the host's data (profiles, items, events, Octopus entries) are
+read-only: they are written by the sync engine from the host objects, and a
+hand edit, addition or deletion would leave its bookkeeping (and Octy) out of
+step. Their bulk actions stay. Definitions (event types, segments, message
+templates) have no host object: the admin is where they are written, so
+they can be added and changed, never deleted by hand (``octy_apply`` removes
+them from Octy too).
+
 Built for tables of millions of rows: exact-match search on indexed columns, a
 paginator that never counts the whole table, no facet counts, related rows
 joined in the list query, and raw id widgets instead of select boxes.
@@ -25,6 +33,7 @@ from ..models import (
     Profile,
     Segment,
     SyncedObject,
+    SyncState,
 )
 from ..readback import PULLABLE
 from ..sync.resync import ENTITIES
@@ -80,6 +89,8 @@ class SyncedObjectAdmin(ModelAdminBase):
     exact_search_fields: ClassVar[tuple[str, ...]] = ()
     target_label: ClassVar[str] = "Octy"
     """The service the rows are pushed to, as the change page names it."""
+    editable_rows: ClassVar[bool] = False
+    """Whether rows are added and changed in forms (definitions); others are read-only."""
 
     list_filter: ClassVar[tuple[Any, ...]] = (
         "state",
@@ -96,6 +107,19 @@ class SyncedObjectAdmin(ModelAdminBase):
 
     class Media:
         css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("django_octy/admin.css",)}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.editable_rows and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Without ``obj`` (the actions ask so) the user's permission; a row's form is
+        read-only unless the rows are editable."""
+        if obj is not None and not self.editable_rows:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         """Few, narrow columns: the sync state and the last error stay in sight at 1280 px.
@@ -141,7 +165,6 @@ class SyncedObjectAdmin(ModelAdminBase):
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # one click must not drop a million rows
         if ENTITIES[self.model] not in PULLABLE:
             actions.pop("pull_from_octy", None)
         return actions
@@ -199,11 +222,12 @@ class ProfileAdmin(SyncedObjectAdmin):
         return EMPTY if profile.rfm_score is None else str(profile.rfm_score)
 
     def readonly_only(self) -> tuple[str, ...]:
-        return Profile.remote_fields
+        return ("octy_status", *Profile.remote_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (
             *BOOKKEEPING,
+            "octy_status",
             "churn_probability",
             "rfm_score",
             "segment_tags",
@@ -211,8 +235,31 @@ class ProfileAdmin(SyncedObjectAdmin):
         )
 
     def extra_fieldsets(self) -> list[tuple[str, dict[str, Any]]]:
-        fields = ("churn_probability", "rfm_score", "segment_tags", "insights_pulled_at", "parent")
+        fields = (
+            "octy_status",
+            "churn_probability",
+            "rfm_score",
+            "segment_tags",
+            "insights_pulled_at",
+            "parent",
+        )
         return [("Computed by Octy", {"fields": fields})]
+
+    @admin.display(description="status in Octy")
+    def octy_status(self, profile: Profile) -> str:
+        return profile_status(profile)
+
+
+def profile_status(profile: Profile) -> str:
+    """Where the profile stands in Octy: not there yet, deleted, merged, or Octy's status."""
+    if profile.state == SyncState.DELETED:
+        return "Deleted from Octy"
+    if profile.parent_id is not None:
+        return f"Merged into {profile.parent}"
+    if profile.octy_id is None:
+        return "Not in Octy yet"
+    remote = profile.remote if isinstance(profile.remote, dict) else {}
+    return str(profile.status or remote.get("status") or "In Octy")
 
 
 @admin.register(Item)
@@ -239,18 +286,21 @@ class EventAdmin(SyncedObjectAdmin):
 
 @admin.register(EventType)
 class EventTypeAdmin(ReplaceOnChangeMixin, SyncedObjectAdmin):
+    editable_rows = True
     key_fields = ("event_type",)
     exact_search_fields = ("event_type",)
 
 
 @admin.register(Segment)
 class SegmentAdmin(ReplaceOnChangeMixin, SyncedObjectAdmin):
+    editable_rows = True
     key_fields = ("segment_name", "segment_type")
     exact_search_fields = ("segment_name",)
 
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(SyncedObjectAdmin):
+    editable_rows = True
     key_fields = ("friendly_name", "template_type", "status")
     exact_search_fields = ("friendly_name",)
 

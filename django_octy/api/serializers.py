@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from ..definitions.replacement import being_replaced
 from ..models import EventType
+from .allowlist import frontend_may_post
 
 SCALARS = (str, int, float, bool)
 
@@ -19,6 +20,10 @@ class EventSerializer(serializers.Serializer[Any]):
     event_properties = serializers.DictField(required=False, default=dict)
 
     def validate_event_type(self, value: str) -> str:
+        if not frontend_may_post(value):
+            raise serializers.ValidationError(
+                f"{value!r} may not be posted by the front end (OCTY['FRONTEND_EVENT_TYPES'])."
+            )
         declared = EventType.objects.filter(event_type=value).first()
         removed = declared is not None and declared.deletion_requested
         if declared is None or (removed and not being_replaced(declared)):

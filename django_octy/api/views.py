@@ -1,8 +1,10 @@
 """Event capture, recommendations and personalised content for the current visitor.
 
-Authentication and permissions are the host project's DRF defaults. Nothing
-here waits on Octy but the reads, which are cached (and fall back when Octy
-fails): events are recorded in the database and pushed by the flush.
+Authentication and permissions are the host project's DRF defaults; a
+``POST`` that relies on the session (an anonymous visitor's id, or a
+session login) must carry the CSRF token. Nothing here waits on Octy but
+the reads, which are cached (and fall back when Octy fails): events are
+recorded in the database and pushed by the flush.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..client import OctyError
 from ..content import content_for
 from ..insights import profile_of, recommended_items
 from ..sync.recording import track
+from .csrf import enforce_csrf_for_session
 from .schema import QuerySchema
 from .serializers import (
     ContentAnswer,
@@ -27,7 +30,7 @@ from .serializers import (
     RecommendationList,
     RecommendationsQuery,
 )
-from .throttling import ReadRateThrottle, VisitorRateThrottle
+from .throttling import AnonymousProfileThrottle, ReadRateThrottle, VisitorRateThrottle
 from .visitors import visitor
 
 logger = logging.getLogger(__name__)
@@ -37,9 +40,10 @@ class EventView(GenericAPIView[Any]):
     """Record an event of the current visitor; it reaches Octy with the next flush."""
 
     serializer_class = EventSerializer
-    throttle_classes = (VisitorRateThrottle,)
+    throttle_classes = (VisitorRateThrottle, AnonymousProfileThrottle)
 
     def post(self, request: Request) -> Response:
+        enforce_csrf_for_session(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer = visitor(request)

@@ -4,6 +4,7 @@ The caller proves itself with the shared secret ``OCTY["WEBHOOK_SECRET"]``,
 sent in the ``X-Octy-Webhook-Secret`` header or, since Octy's account setting
 holds only a URL, as the ``token`` query parameter of that URL. It is
 compared in constant time. Without a configured secret every call is refused.
+A body over ``OCTY["WEBHOOK_MAX_BYTES"]`` is refused with ``413`` and not stored.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -51,6 +53,22 @@ def refusal(request: Request) -> Response | None:
     return None
 
 
+def body_within_limit(request: Request) -> bytes | None:
+    """The request body, or ``None`` when it is larger than ``OCTY["WEBHOOK_MAX_BYTES"]``."""
+    limit = int(settings.WEBHOOK_MAX_BYTES)
+    try:
+        announced = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        announced = 0
+    if announced > limit:
+        return None
+    try:
+        body = request.body
+    except RequestDataTooBig:  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE is the lower limit
+        return None
+    return body if len(body) <= limit else None
+
+
 class WebhookView(APIView):
     """Store Octy's notification, then announce it; any shape is acknowledged."""
 
@@ -62,7 +80,16 @@ class WebhookView(APIView):
         refused = refusal(request)
         if refused is not None:
             return refused
+        body = body_within_limit(request)
+        if body is None:
+            logger.warning(
+                "Refused an Octy webhook call from %s: the body is over %s bytes.",
+                request.META.get("REMOTE_ADDR"),
+                settings.WEBHOOK_MAX_BYTES,
+            )
+            detail = f"The body is larger than {settings.WEBHOOK_MAX_BYTES} bytes."
+            return Response({"detail": detail}, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS}
-        delivery = receive(request.body, headers, request.META.get("REMOTE_ADDR"))
-        body: dict[str, Any] = {"id": delivery.pk, "status": delivery.status}
-        return Response(body, status=status.HTTP_200_OK)
+        delivery = receive(body, headers, request.META.get("REMOTE_ADDR"))
+        answer: dict[str, Any] = {"id": delivery.pk, "status": delivery.status}
+        return Response(answer, status=status.HTTP_200_OK)

@@ -2,6 +2,7 @@
 
 from .base import BOOKKEEPING_FIELDS, OUTSTANDING_STATES, SyncedObject, SyncState
 from .entity import MODEL_NAMES, Entity
+from .erasure import Erasure
 from .event import Event
 from .event_type import EventType
 from .item import Item
@@ -26,6 +27,7 @@ __all__ = [
     "DeliveryStatus",
     "Entity",
     "EntryType",
+    "Erasure",
     "Event",
     "EventType",
     "Item",

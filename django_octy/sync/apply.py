@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..conf import settings
+from ..erasure import confirm_deletes
 from ..models import BOOKKEEPING_FIELDS, Operation, PushLog, SyncedObject, SyncError, SyncState
 from .backoff import retry_delay
 from .claim import Claim, skips_locked_rows
@@ -165,4 +166,6 @@ def settle_locked(
             rows.append(row)
         write_rows(rows, WRITTEN)
         SyncError.objects.bulk_create(settler.errors[errors_before:])
+        deleted = [row.pk for row in rows if row.state == SyncState.DELETED]
+        confirm_deletes(settler.handler.entity, deleted)
     return {row.pk for row in rows}

@@ -115,6 +115,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "args": ("profile",),
     },
+    "django-octy-prune": {"task": "django_octy.tasks.prune", "schedule": 86400.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

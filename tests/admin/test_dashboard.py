@@ -167,3 +167,19 @@ def test_times_under_a_minute_read_just_now(superuser_client: Client) -> None:
     assert "last just now." in page
     assert "under a minute" in page  # the pending queue's age
     assert "0\xa0minutes" not in page
+
+
+def test_dashboard_shows_each_log_tables_size_and_retention(
+    superuser_client: Client, activity: None, settings: Any
+) -> None:
+    settings.OCTY = {**settings.OCTY, "WEBHOOK_RETENTION_DAYS": None}
+    response = superuser_client.get(reverse(DASHBOARD))
+    sizes = {size.label: size for size in response.context["table_sizes"]}
+
+    assert sorted(sizes) == ["Events (synced)", "Push log", "Sync errors", "Webhook deliveries"]
+    assert (sizes["Push log"].rows, sizes["Push log"].retention_days) == (2, 30)
+    assert sizes["Sync errors"].rows == SyncError.objects.count()
+    assert sizes["Webhook deliveries"].retention_days is None
+    page = response.content.decode()
+    assert '<th scope="row">Push log</th><td class="octy-number">2</td>' in page
+    assert "<td>30 days</td>" in page and "<td>ever</td>" in page

@@ -81,7 +81,7 @@ def test_settings_need_no_server_by_default(tmp_path: Path) -> None:
     assert shown["engine"] == "django.db.backends.sqlite3"
     assert shown["name"] == str(tmp_path / "shop.sqlite3")
     assert shown["broker"] == "filesystem://"
-    assert shown["beat"] == ["django-octy-pull-insights", "django-octy-sweep"]
+    assert shown["beat"] == ["django-octy-prune", "django-octy-pull-insights", "django-octy-sweep"]
 
 
 def test_settings_use_postgres_and_redis_when_given(tmp_path: Path) -> None:
