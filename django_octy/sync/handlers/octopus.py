@@ -28,6 +28,7 @@ from ...octopus import (
 )
 from ...octopus.keys import SEPARATOR
 from ..outcomes import Outcome, Rejected, Synced
+from ..waiting import deleted_dependencies
 from . import Handler, PushInterrupted
 
 JSON = dict[str, Any]
@@ -71,8 +72,13 @@ class EntryHandler(Handler):
         return payload
 
     def push(self, operation: Operation, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
-        outcomes: dict[int, Outcome] = {}
+        orphans = deleted_dependencies(rows) if operation != Operation.DELETE else {}
+        outcomes: dict[int, Outcome] = {
+            pk: Rejected(operation, reason) for pk, reason in orphans.items()
+        }
         for row in rows:
+            if row.pk in orphans:
+                continue
             assert isinstance(row, OctopusEntry)
             try:
                 outcomes[row.pk] = self.push_entry(operation, row)
