@@ -400,7 +400,7 @@ def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None
         # One transaction, so that new values are never left without their pending mark
         # (and SQLite commits once, not once per row).
         with transaction.atomic():
-            write_rows(updated, source.fields)
+            write_rows(updated, list(next(iter(mapped.values()))[1]))
             manager.filter(pk__in=[row.pk for row in updated]).update(**changed())
     new = {key: value for key, value in mapped.items() if key not in existing}
     try:

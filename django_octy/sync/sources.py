@@ -159,15 +159,23 @@ class Source(Generic[H]):
     """Maps instances of one host model to Octy objects of one entity.
 
     ``m2m_fields`` names many-to-many fields of the host model whose changes
-    re-sync the object.
+    re-sync the object. ``modified_field`` names its modification time (a
+    ``DateTimeField(auto_now=True)``): the periodic reconcile then records the
+    changes no signal saw (``queryset.update()``, a crash before ``post_save``).
     """
 
     entity: ClassVar[Entity]
     mirror: ClassVar[type[SyncedObject]]
     m2m_fields: ClassVar[Sequence[str]] = ()
+    modified_field: ClassVar[str | None] = None
 
     def __init__(self, model: type[H]) -> None:
         self.model = model
+
+    def modified_at(self, obj: H) -> datetime | None:
+        """``obj``'s modification time, if the source names one (and it holds a time yet)."""
+        value = read(obj, self.modified_field) if self.modified_field else None
+        return value if isinstance(value, datetime) else None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} for {self.model._meta.label}>"
@@ -195,6 +203,8 @@ class ObjectSource(Source[H]):
             value = call_mapping(obj, name, lambda method=method: method(obj))  # type: ignore[misc]
             values[name] = self.clean(obj, name, value)
         check_size(obj, values)
+        if self.modified_field:
+            values["source_modified_at"] = self.modified_at(obj)
         return values
 
     def clean(self, obj: H, name: str, value: Any) -> Any:

@@ -161,9 +161,9 @@ def waits(
 def blocking_rows(blocked: QuerySet[Any], dependency: Dependency, shown: int) -> list[str]:
     if dependency.relation is not None:
         related = blocked.model._meta.get_field(dependency.relation).related_model
-        assert isinstance(related, type)
+        assert isinstance(related, type) and issubclass(related, SyncedObject)
         ids = blocked.order_by().values(dependency.relation).distinct()[:shown]
-        targets = related._default_manager.filter(pk__in=ids).order_by("pk")
+        targets: QuerySet[Any] = related._default_manager.filter(pk__in=ids).order_by("pk")
     else:
         names = blocked.order_by().values("event_type").distinct()[:shown]
         targets = EventType.objects.filter(event_type__in=names).order_by("pk")
