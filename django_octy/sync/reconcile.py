@@ -84,7 +84,8 @@ def unrecorded(source: Source[Any], chunk: Sequence[models.Model]) -> list[model
     for obj in chunk:
         modified = source.modified_at(obj)
         if str(obj.pk) not in recorded:
-            changed.append(obj)
+            if may_sync(source, obj):
+                changed.append(obj)
             continue
         recorded_at, updated_at = recorded[str(obj.pk)]
         if modified is not None and (
@@ -92,6 +93,15 @@ def unrecorded(source: Source[Any], chunk: Sequence[models.Model]) -> list[model
         ):
             changed.append(obj)
     return changed
+
+
+def may_sync(source: Source[Any], obj: models.Model) -> bool:
+    """Whether an object without a mirror row belongs in the target (one that raises may)."""
+    assert isinstance(source, ObjectSource)
+    try:
+        return bool(source.should_sync(obj))
+    except Exception:  # recording it logs the mapping error
+        return True
 
 
 def record_again(source: Source[Any], pks: list[Any]) -> None:

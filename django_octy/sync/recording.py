@@ -118,7 +118,12 @@ def record_mapping_error(source: Source[Any], obj: models.Model, error: MappingE
         rows = source.mirror._default_manager.filter(**source_ref(obj))
         row_id = rows.values_list("pk", flat=True).first()
         if row_id is not None:
-            rows.update(**changed(SyncState.FAILED), last_error=str(error))
+            # Recorded, as failed: the reconcile need not map this change again.
+            rows.update(
+                **changed(SyncState.FAILED),
+                last_error=str(error),
+                source_modified_at=source.modified_at(obj),
+            )
     SyncError.objects.create(
         entity=source.entity,
         row_id=row_id,

@@ -10,9 +10,11 @@ change, and the flush pushes it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -90,9 +92,11 @@ def test_queryset_update_and_a_crash_before_post_save_reach_octy(octy_settings: 
     assert not Profile.objects.exclude(state=SyncState.SYNCED).exists()
     # A second pass finds nothing new: nothing pushed twice.
     requests = len(octy_settings.request_log)
-    call_command("octy_reconcile")
+    out = StringIO()
+    call_command("octy_reconcile", "--json", stdout=out)
     flush_all()
     assert len(octy_settings.request_log) == requests
+    assert json.loads(out.getvalue())["recorded"]["shop.Customer profile"] == 0
     print(f"\n{unseen} unseen changes, 0 lost after the reconcile")
 
 
