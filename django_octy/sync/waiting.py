@@ -5,8 +5,9 @@ declared, for that type to be created in Octy; an Octopus contact waits for
 its company (or individual) to have an identity in the CRM. Such a row is not
 due (:mod:`.pending`), and the admin and ``octy_status`` say what it waits on.
 
-A dependency whose removal was requested will never come: the row is due
-again, and its handler fails it with :func:`deleted_dependencies`' reason
+A dependency whose removal was requested will never come (an event type
+being replaced, deleted only to be created again, is not removed): the row is
+due again, and its handler fails it with :func:`deleted_dependencies`' reason
 rather than letting it wait forever.
 """
 
@@ -18,12 +19,19 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ..models import Event, EventType, OctopusEntry, SyncedObject, SyncState
+from ..models import Entity, Event, EventType, OctopusEntry, Replacement, SyncedObject, SyncState
 
 
-def _event_type(deletion_requested: bool) -> QuerySet[EventType]:
+def _event_types(*, removed: bool) -> QuerySet[EventType]:
+    """An event's event type rows that are removed for good, or that are not.
+
+    A replaced definition is deleted from Octy only to be created again
+    (:mod:`django_octy.definitions.replacement`): it is not removed.
+    """
+    replaced = Exists(Replacement.objects.filter(entity=Entity.EVENT_TYPE, row_id=OuterRef("pk")))
+    removal = Q(deletion_requested=True) & ~Q(replaced)
     return EventType.objects.filter(
-        event_type=OuterRef("event_type"), deletion_requested=deletion_requested
+        removal if removed else ~removal, event_type=OuterRef("event_type")
     )
 
 
@@ -57,8 +65,8 @@ DEPENDENCIES: dict[type[SyncedObject], tuple[Dependency, ...]] = {
         Dependency(
             "event_type",
             "its event type",
-            Q(Exists(_event_type(False).exclude(state=SyncState.SYNCED))),
-            Q(Exists(_event_type(True))),
+            Q(Exists(_event_types(removed=False).exclude(state=SyncState.SYNCED))),
+            Q(Exists(_event_types(removed=True))),
             "its event type was deleted before the event reached Octy",
             None,
         ),

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from django_octy.definitions.replacement import save_definition
 from django_octy.models import Event, EventType, OctopusEntry, Profile, SyncError, SyncState
 from django_octy.sync.flush import flush_all
 from django_octy.sync.pending import MIRROR_MODELS, due, outstanding
@@ -158,3 +159,25 @@ def test_a_contact_whose_company_is_deleted_fails_with_the_reason(
     assert contact.state == SyncState.FAILED
     assert "was deleted before the entry reached the CRM" in contact.last_error
     assert rows_waiting_for_nothing_known() == []
+
+
+def test_events_of_a_replaced_event_type_wait_for_it_and_go(octy_settings: FakeOcty) -> None:
+    """A changed event type is deleted from Octy only to be created again: not removed."""
+    event_type = EventType.objects.create(event_type="subscribed", event_properties=["plan"])
+    flush_all()
+    event_type.refresh_from_db()
+    event_type.event_properties = ["plan", "seats"]
+    save_definition(event_type)
+    customer = Customer.objects.create(email="c@example.com")
+    event = track(customer, "subscribed", {"plan": "pro", "seats": 3})
+
+    flush_all(["profile", "event"])  # before the old type has left Octy
+    event.refresh_from_db()
+    assert event.state == SyncState.PENDING
+    assert status_json()["entities"]["event"]["waiting"]["event_type"]["rows"] == 1
+    flush_all()
+    flush_all()
+
+    event.refresh_from_db()
+    assert (event.state, event.last_error) == (SyncState.SYNCED, "")
+    assert [e["event_properties"] for e in octy_settings.events] == [{"plan": "pro", "seats": 3}]
