@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -155,6 +155,24 @@ def to_minor_units(amount: Any, exponent: int = 2) -> int:
         raise ValueError(f"{amount!r} is not an amount") from error
 
 
+def check_modified_field(model: type[models.Model], path: str) -> None:
+    """Raise ``ImproperlyConfigured`` unless ``path`` leads to a date-time field of ``model``."""
+    field: Any = None
+    owner: Any = model
+    for part in path.split("__"):
+        try:
+            field = owner._meta.get_field(part)
+        except (FieldDoesNotExist, AttributeError):  # no such field, or not a relation
+            field = None
+            break
+        owner = field.related_model
+    if not isinstance(field, models.DateTimeField):
+        raise ImproperlyConfigured(
+            f"modified_field {path!r} of the source of {model._meta.label} is not a "
+            "DateTimeField of the model (use one with auto_now=True)."
+        )
+
+
 class Source(Generic[H]):
     """Maps instances of one host model to Octy objects of one entity.
 
@@ -171,6 +189,8 @@ class Source(Generic[H]):
 
     def __init__(self, model: type[H]) -> None:
         self.model = model
+        if self.modified_field:
+            check_modified_field(model, self.modified_field)
 
     def modified_at(self, obj: H) -> datetime | None:
         """``obj``'s modification time, if the source names one (and it holds a time yet)."""

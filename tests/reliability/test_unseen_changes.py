@@ -18,10 +18,12 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from django_octy import sources
 from django_octy.models import Event, Profile, SyncState
 from django_octy.schedule import BEAT_SCHEDULE
 from django_octy.sync.flush import flush_all
@@ -103,3 +105,12 @@ def test_queryset_update_and_a_crash_before_post_save_reach_octy(octy_settings: 
 def test_the_beat_runs_the_reconcile() -> None:
     entry = BEAT_SCHEDULE["django-octy-reconcile"]
     assert entry["task"] == "django_octy.tasks.reconcile"
+
+
+@pytest.mark.parametrize("path", ["updated", "email", "orders__paid"])
+def test_a_modified_field_that_is_not_a_time_is_refused_at_registration(path: str) -> None:
+    class Broken(sources.ProfileSource[Customer]):
+        modified_field = path
+
+    with pytest.raises(ImproperlyConfigured, match=f"modified_field '{path}'.*shop.Customer"):
+        Broken(Customer)
