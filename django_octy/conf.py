@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "CELERY_QUEUE": None,
     "MAX_ATTEMPTS": 10,
     "LEASE_SECONDS": 300,
+    "RECONCILE_WINDOW": 86400,
     "BACKOFF_BASE": 5.0,
     "BACKOFF_MAX": 3600.0,
     "WEBHOOK_SECRET": "",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from .client import OctyClient
 from .conf import octopus_settings, settings
+from .holds import shared_holds
 from .octopus import OctopusClient
 
 
 def get_client() -> OctyClient:
     """A new client for the configured account (raises ``OctyConfigurationError`` if unusable).
+
+    Its ``Retry-After`` holds reach the other worker processes (:mod:`.holds`).
 
     The caller closes it (``with get_client() as client: ...``).
     """
@@ -20,6 +23,7 @@ def get_client() -> OctyClient:
         max_retries=settings.MAX_RETRIES,
         requests_per_minute=settings.REQUESTS_PER_MINUTE,
         allow_insecure=settings.ALLOW_INSECURE_BASE_URL,
+        retry_after_holds=shared_holds(),
     )
 
 

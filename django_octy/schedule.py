@@ -14,6 +14,9 @@ from typing import Any
 SWEEP_INTERVAL = 60.0
 """Seconds between sweeps, which send a flush when anything is due."""
 
+RECONCILE_INTERVAL = 300.0
+"""Seconds between reconciles, which record the host changes no signal saw."""
+
 PULL_INTERVAL = 3600.0
 """Seconds between scheduled pulls of the profiles' churn, RFM scores and segments."""
 
@@ -22,6 +25,10 @@ PRUNE_INTERVAL = 86400.0
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "django-octy-sweep": {"task": "django_octy.tasks.sweep", "schedule": SWEEP_INTERVAL},
+    "django-octy-reconcile": {
+        "task": "django_octy.tasks.reconcile",
+        "schedule": RECONCILE_INTERVAL,
+    },
     "django-octy-pull-insights": {
         "task": "django_octy.tasks.pull",
         "schedule": PULL_INTERVAL,

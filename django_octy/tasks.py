@@ -1,6 +1,6 @@
 """Celery tasks: ``flush`` drains the pending rows, ``sweep`` wakes it periodically,
-``pull`` and ``pull_octopus`` read back from Octy and from the Octopus CRM, ``prune``
-deletes old log rows.
+``reconcile`` records the host changes no signal saw, ``pull`` and ``pull_octopus``
+read back from Octy and from the Octopus CRM, ``prune`` deletes old log rows.
 
 Both are idempotent and take no arguments but entity names: the database is the
 queue, a task only says "look now". Their beat entries are in
@@ -20,6 +20,7 @@ from .readback.pulling import pull as pull_entity
 from .retention import prune as prune_logs
 from .sync.flush import FlushSummary, flush_all
 from .sync.pending import has_due_rows, seconds_until_due, seconds_until_retry
+from .sync.reconcile import reconcile as reconcile_changes
 from .sync.scheduling import schedule_flush, send_flush
 from .sync.targets import another_flusher_would_help
 
@@ -73,6 +74,12 @@ def sweep() -> bool:
         return False
     send_flush()
     return True
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), max_retries=3)
+def reconcile() -> dict[str, Any]:
+    """Record the host changes no signal saw, over the last ``OCTY["RECONCILE_WINDOW"]``."""
+    return reconcile_changes(settings.RECONCILE_WINDOW).as_dict()
 
 
 # Read-back: what Octy computes, pulled into the mirror.

@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from ..models import (
+    OUTSTANDING_STATES,
     Event,
     EventType,
     Item,
@@ -37,6 +38,7 @@ from ..models import (
 )
 from ..readback import PULLABLE
 from ..sync.resync import ENTITIES
+from ..sync.waiting import dependencies, waiting_on
 from .actions import pull_from_octy, push_now, requeue_failed_rows
 from .definitions import ReplaceOnChangeMixin
 from .display import EMPTY, ModelAdminBase, long_text, short_text, state_badge, time_ago
@@ -51,6 +53,7 @@ BOOKKEEPING = (
     "next_attempt_at",
     "last_synced_at",
     "last_error_text",
+    "waiting_for",
     "leased_until",
     "source_link",
     "remote_json",
@@ -80,6 +83,22 @@ class InOctopusFilter(InOctyFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("yes", "Yes (has an identity)"), ("no", "Not yet")]
+
+
+class WaitingForFilter(admin.SimpleListFilter):
+    """Outstanding rows that wait on another object (their profile, event type, parent)."""
+
+    title = "waiting for"
+    parameter_name = "waiting_for"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(d.name, d.label) for d in dependencies(model_admin.model)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        for dependency in dependencies(queryset.model):
+            if self.value() == dependency.name:
+                return queryset.filter(dependency.blocked, state__in=OUTSTANDING_STATES)
+        return queryset
 
 
 class SyncedObjectAdmin(ModelAdminBase):
@@ -187,6 +206,10 @@ class SyncedObjectAdmin(ModelAdminBase):
             return EMPTY
         return format_html('<pre class="octy-pre">{}</pre>', row.last_error)
 
+    @admin.display(description="waiting for")
+    def waiting_for(self, row: SyncedObject) -> str:
+        return "; ".join(waiting_on(row)) or EMPTY
+
     @admin.display(description="what Octy returned")
     def remote_json(self, row: SyncedObject) -> SafeString | str:
         if not row.remote:
@@ -271,6 +294,7 @@ class ItemAdmin(SyncedObjectAdmin):
 @admin.register(Event)
 class EventAdmin(SyncedObjectAdmin):
     key_fields = ("event_type", "customer", "occurred")
+    list_filter = (*SyncedObjectAdmin.list_filter, WaitingForFilter)
     exact_search_fields = ("event_type", "profile__customer_id")
     raw_id_fields = ("profile",)
     list_select_related = ("profile",)
@@ -313,7 +337,15 @@ class OctopusEntryAdmin(SyncedObjectAdmin):
     target_label = "Octopus"
     exact_search_fields = ("reference",)
     raw_id_fields = ("parent",)
-    list_filter = ("state", "entry_type", InOctopusFilter, "last_synced_at", "updated_at")
+    list_select_related = ("parent",)
+    list_filter = (
+        "state",
+        "entry_type",
+        InOctopusFilter,
+        WaitingForFilter,
+        "last_synced_at",
+        "updated_at",
+    )
 
     @admin.display(description="reference", ordering="reference")
     def entry_reference(self, entry: OctopusEntry) -> SafeString | str:

@@ -36,6 +36,7 @@ from .errors import (
 )
 from .pagination import Page, paginate
 from .results import BatchResult, Recommendations
+from .retrying import RetryAfterHolds
 from .transport import OctyResponse, Transport
 
 DEFAULT_BASE_URL = "https://api.octy.ai"
@@ -107,6 +108,9 @@ class OctyClient(ClosedOnExit):
     ``requests_per_minute`` paces requests on the client's side.
     ``session`` is an optional :class:`requests.Session` to send through; by
     default the client makes its own, pooled, and remade after a fork.
+    ``retry_after_holds`` is where a ``Retry-After`` is kept for the other
+    clients (by default the process's own; give one with a shared
+    :class:`~django_octy.http.retrying.HoldStore` to reach other processes).
     """
 
     def __init__(
@@ -119,6 +123,7 @@ class OctyClient(ClosedOnExit):
         session: requests.Session | None = None,
         requests_per_minute: float | None = None,
         allow_insecure: bool = False,
+        retry_after_holds: RetryAfterHolds | None = None,
     ) -> None:
         if not public_key or not secret_key:
             raise OctyConfigurationError("The Octy public key and secret key are both required.")
@@ -143,6 +148,7 @@ class OctyClient(ClosedOnExit):
             max_retries,
             requests_per_minute,
             session,
+            retry_after_holds,
         )
 
     @classmethod

@@ -40,6 +40,7 @@ from .ratelimit import RateLimiter
 from .retrying import (
     MAX_RETRY_AFTER,
     RETRY_AFTER_HOLDS,
+    RetryAfterHolds,
     call_with_retries,
     parse_retry_after,
 )
@@ -154,8 +155,10 @@ class Transport:
         max_retries: int,
         requests_per_minute: float | None = None,
         session: requests.Session | None = None,
+        holds: RetryAfterHolds | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.holds = holds or RETRY_AFTER_HOLDS
         self.timeout = timeout
         self.max_retries = max_retries
         self.requests_per_minute = requests_per_minute
@@ -231,7 +234,7 @@ class Transport:
             answer = read_response(response, method, path)
         except OctyError as error:
             if error.retry_after is not None:
-                RETRY_AFTER_HOLDS.hold(target, error.retry_after)
+                self.holds.hold(target, error.retry_after)
             _log(method, path, status, objects, time.monotonic() - started, error)
             raise
         _log(method, path, status, objects, time.monotonic() - started, None)
@@ -242,13 +245,13 @@ class Transport:
         return f"{self._auth.username!r} {self.base_url}{path}"
 
     def _wait_for_hold(self, method: str, path: str, target: str) -> None:
-        """Sleep out a ``Retry-After`` that Octy gave any client of this process for ``path``.
+        """Sleep out a ``Retry-After`` that Octy gave any client sharing these holds for ``path``.
 
         A hold longer than :data:`~.retrying.MAX_RETRY_AFTER` is not slept through:
         the request is not sent and the error says how long to wait, as when Octy
         itself answers with such a ``Retry-After``.
         """
-        wait = RETRY_AFTER_HOLDS.remaining(target)
+        wait = self.holds.remaining(target)
         if wait > MAX_RETRY_AFTER:
             raise OctyRateLimited(
                 "Octy asked for a pause before calling this path again",

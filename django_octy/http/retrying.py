@@ -7,18 +7,20 @@ server is a minimum wait. A ``Retry-After`` longer than
 with ``retry_after`` set, for the caller to schedule.
 
 A ``Retry-After`` can also hold back every other request of the process to the
-same target (:class:`RetryAfterHolds`), whichever client or thread sends it.
+same target (:class:`RetryAfterHolds`), whichever client or thread sends it,
+and of other processes through a shared :class:`HoldStore`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.stop import stop_after_attempt, stop_base
@@ -56,16 +58,38 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
+class HoldStore(Protocol):
+    """Where holds are shared between processes: the end of each, as a ``time.time()``.
+
+    Implementations must not raise: a store that cannot be reached answers
+    ``None`` and forgets, and the process still honours its own holds.
+    """
+
+    def get(self, key: str) -> float | None: ...
+
+    def set(self, key: str, until: float, seconds: float) -> None:
+        """Keep ``until`` for ``key`` for ``seconds`` at least."""
+
+
 class RetryAfterHolds:
     """Per request target, the moment before which the server asked not to be called again.
 
     One instance (:data:`RETRY_AFTER_HOLDS`) is shared by every client and thread
     of the process, so that a ``Retry-After`` answered to one flusher holds back
-    the others too. Thread-safe.
+    the others too. With a ``shared`` store, holds also reach the other
+    processes that use that store (keyed by a digest of the target, which
+    names an account). Thread-safe.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        shared: HoldStore | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self._clock = clock
+        self._shared = shared
+        self._wall_clock = wall_clock
         self._lock = threading.Lock()
         self._until: dict[str, float] = {}
 
@@ -75,9 +99,19 @@ class RetryAfterHolds:
         with self._lock:
             if until > self._until.get(target, 0.0):
                 self._until[target] = until
+        if self._shared is not None:
+            key = shared_key(target)
+            until = self._wall_clock() + seconds
+            if until > (self._shared.get(key) or 0.0):
+                self._shared.set(key, until, seconds)
 
     def remaining(self, target: str) -> float:
         """Seconds until ``target`` may be called again (0: now)."""
+        shared = self._shared.get(shared_key(target)) if self._shared is not None else None
+        elsewhere = 0.0 if shared is None else shared - self._wall_clock()
+        return max(self._remaining_here(target), elsewhere, 0.0)
+
+    def _remaining_here(self, target: str) -> float:
         with self._lock:
             until = self._until.get(target)
             if until is None:
@@ -89,9 +123,14 @@ class RetryAfterHolds:
             return left
 
     def clear(self) -> None:
-        """Forget every hold (for tests that reuse one account's URL and keys)."""
+        """Forget every hold of this process (for tests that reuse one account's URL and keys)."""
         with self._lock:
             self._until.clear()
+
+
+def shared_key(target: str) -> str:
+    """The key of a target's hold in a shared store: a digest, the account's name stays out."""
+    return "retry-after:" + hashlib.sha256(target.encode()).hexdigest()
 
 
 RETRY_AFTER_HOLDS = RetryAfterHolds()

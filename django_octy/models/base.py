@@ -91,6 +91,12 @@ class SyncedObject(models.Model):
         max_length=255, null=True, blank=True, editable=False
     )
     source = GenericForeignKey("source_type", "source_id")
+    source_modified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The host object's modification time when its last change was recorded.",
+    )
 
     remote_fields: ClassVar[tuple[str, ...]] = ()
     """Fields Octy computes and the app reads back: saving only these is not a local change."""

@@ -2,9 +2,9 @@
 
 A row needs a push while its state is pending or delete pending. It is *due*
 when, on top of that, its backoff has passed and nobody holds a live lease on
-it, and what it depends on in its target exists: an event waits for its
-profile's Octy id and for its declared event type to be created; an Octopus
-contact waits for its company (or individual) to have an identity in the CRM.
+it, and what it depends on in its target exists (:mod:`.waiting`: an event
+waits for its profile and its declared event type, an Octopus contact for its
+company or individual).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from ..models import (
@@ -28,6 +28,7 @@ from ..models import (
     SyncState,
 )
 from .scheduling import request_flush
+from .waiting import not_blocked
 
 M = TypeVar("M", bound=SyncedObject)
 
@@ -76,17 +77,6 @@ def outstanding(model: type[M]) -> QuerySet[M]:
     return model._default_manager.filter(state__in=OUTSTANDING_STATES)
 
 
-def _waiting_for_dependencies(model: type[SyncedObject]) -> Q:
-    if model is OctopusEntry:
-        return Q(parent__isnull=True) | Q(parent__octy_id__isnull=False)
-    if model is not Event:
-        return Q()
-    undeclared_or_created = ~Exists(
-        EventType.objects.filter(event_type=OuterRef("event_type")).exclude(state=SyncState.SYNCED)
-    )
-    return Q(undeclared_or_created, profile__octy_id__isnull=False)
-
-
 def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:
     """Rows a flusher may claim now, in id order."""
     now = now or timezone.now()
@@ -94,7 +84,7 @@ def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:
         outstanding(model)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
-        .filter(_waiting_for_dependencies(model))
+        .filter(not_blocked(model))
         .order_by("pk")
     )
 

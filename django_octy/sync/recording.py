@@ -122,7 +122,12 @@ def record_mapping_error(source: Source[Any], obj: models.Model, error: MappingE
         rows = source.mirror._default_manager.filter(**source_ref(obj))
         row_id = rows.values_list("pk", flat=True).first()
         if row_id is not None:
-            rows.update(**changed(SyncState.FAILED), last_error=str(error))
+            # Recorded, as failed: the reconcile need not map this change again.
+            rows.update(
+                **changed(SyncState.FAILED),
+                last_error=str(error),
+                source_modified_at=source.modified_at(obj),
+            )
     SyncError.objects.create(
         entity=source.entity,
         row_id=row_id,
@@ -404,7 +409,7 @@ def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None
         # One transaction, so that new values are never left without their pending mark
         # (and SQLite commits once, not once per row).
         with transaction.atomic():
-            write_rows(updated, source.fields)
+            write_rows(updated, list(next(iter(mapped.values()))[1]))
             manager.filter(pk__in=[row.pk for row in updated]).update(**changed())
     new = {key: value for key, value in mapped.items() if key not in existing}
     try:

@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -156,19 +156,47 @@ def to_minor_units(amount: Any, exponent: int = 2) -> int:
         raise ValueError(f"{amount!r} is not an amount") from error
 
 
+def check_modified_field(model: type[models.Model], path: str) -> None:
+    """Raise ``ImproperlyConfigured`` unless ``path`` leads to a date-time field of ``model``."""
+    field: Any = None
+    owner: Any = model
+    for part in path.split("__"):
+        try:
+            field = owner._meta.get_field(part)
+        except (FieldDoesNotExist, AttributeError):  # no such field, or not a relation
+            field = None
+            break
+        owner = field.related_model
+    if not isinstance(field, models.DateTimeField):
+        raise ImproperlyConfigured(
+            f"modified_field {path!r} of the source of {model._meta.label} is not a "
+            "DateTimeField of the model (use one with auto_now=True)."
+        )
+
+
 class Source(Generic[H]):
     """Maps instances of one host model to Octy objects of one entity.
 
     ``m2m_fields`` names many-to-many fields of the host model whose changes
-    re-sync the object.
+    re-sync the object. ``modified_field`` names its modification time (a
+    ``DateTimeField(auto_now=True)``): the periodic reconcile then records the
+    changes no signal saw (``queryset.update()``, a crash before ``post_save``).
     """
 
     entity: ClassVar[Entity]
     mirror: ClassVar[type[SyncedObject]]
     m2m_fields: ClassVar[Sequence[str]] = ()
+    modified_field: ClassVar[str | None] = None
 
     def __init__(self, model: type[H]) -> None:
         self.model = model
+        if self.modified_field:
+            check_modified_field(model, self.modified_field)
+
+    def modified_at(self, obj: H) -> datetime | None:
+        """``obj``'s modification time, if the source names one (and it holds a time yet)."""
+        value = read(obj, self.modified_field) if self.modified_field else None
+        return value if isinstance(value, datetime) else None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} for {self.model._meta.label}>"
@@ -196,6 +224,8 @@ class ObjectSource(Source[H]):
             value = call_mapping(obj, name, lambda method=method: method(obj))  # type: ignore[misc]
             values[name] = self.clean(obj, name, value)
         check_size(obj, values)
+        if self.modified_field:
+            values["source_modified_at"] = self.modified_at(obj)
         return values
 
     def clean(self, obj: H, name: str, value: Any) -> Any:

@@ -18,13 +18,15 @@ from ..models import MODEL_NAMES, Entity, PushLog, SyncAlarm, SyncError, SyncSta
 from .pending import outstanding
 from .resync import MIRRORS
 from .targets import target_of
+from .waiting import Waits, waits
 
 
 @dataclass
 class EntityStatus:
     """Row counts of one entity by sync state, and its oldest outstanding change.
 
-    ``target`` is the label of the service the entity is pushed to.
+    ``target`` is the label of the service the entity is pushed to; ``waiting``
+    counts, per dependency, the outstanding rows that wait on it.
     """
 
     entity: str
@@ -33,6 +35,7 @@ class EntityStatus:
     counts: dict[str, int]
     oldest_pending: datetime | None
     target: str = ""
+    waiting: dict[str, Waits] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -72,6 +75,7 @@ class Status:
                     "total": e.total,
                     "oldest_pending": _iso(e.oldest_pending),
                     "target": e.target,
+                    "waiting": {name: w.as_dict() for name, w in e.waiting.items()},
                 }
                 for e in self.entities
             },
@@ -116,6 +120,7 @@ def entity_status(entity: Entity) -> EntityStatus:
         counts={state: by_state.get(state, 0) for state in SyncState.values},
         oldest_pending=oldest,
         target=target_of(entity).label,
+        waiting=waits(model, outstanding(model)),
     )
 
 

@@ -85,3 +85,34 @@ def test_clear_forgets_every_hold() -> None:
     holds.hold("a", 5.0)
     holds.clear()
     assert holds.remaining("a") == 0.0
+
+
+class DictStore:
+    """A store two holds instances share, as two processes share a cache."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+
+    def get(self, key: str) -> float | None:
+        return self.values.get(key)
+
+    def set(self, key: str, until: float, seconds: float) -> None:
+        self.values[key] = until
+
+
+def test_a_hold_reaches_another_instance_through_a_shared_store_by_wall_clock() -> None:
+    store, wall = DictStore(), Clock()
+    told = RetryAfterHolds(Clock(), shared=store, wall_clock=wall)
+    other = RetryAfterHolds(Clock(), shared=store, wall_clock=wall)
+    told.hold("pk_live https://api.octy.ai/v1/x", 3.0)
+    assert other.remaining("pk_live https://api.octy.ai/v1/x") == 3.0
+    wall.now += 2.0
+    assert other.remaining("pk_live https://api.octy.ai/v1/x") == 1.0
+    assert all("pk_live" not in key for key in store.values)  # the account stays out of keys
+
+
+def test_a_shorter_hold_does_not_shorten_a_shared_one() -> None:
+    store, wall = DictStore(), Clock()
+    RetryAfterHolds(Clock(), shared=store, wall_clock=wall).hold("a", 5.0)
+    RetryAfterHolds(Clock(), shared=store, wall_clock=wall).hold("a", 1.0)
+    assert RetryAfterHolds(Clock(), shared=store, wall_clock=wall).remaining("a") == 5.0

@@ -311,5 +311,10 @@ def test_killing_the_worker_mid_push_loses_nothing_and_creates_nothing_twice(
         f"{len(profiles_again)} profiles, {len(items_again)} items (each adopted, none created "
         f"twice); events duplicated in Octy: {sum(duplicated.values())} of {len(saved):,}"
     )
+    print(
+        "fault table: changes, faults, lost, stale, duplicated = "
+        f"{STREAM}, {sum(kills_per_orphaning)}, 0, 0, {sum(duplicated.values())} "
+        "(events only: docs/pipeline.md, 'Where duplicates remain', path 2)"
+    )
     # One worker pushes one batch at a time: a kill strands the answer of one batch at most.
     assert sum(duplicated.values()) <= in_flight_at_kills

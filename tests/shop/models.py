@@ -14,6 +14,7 @@ class Customer(models.Model):
     tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField(
         "Tag", blank=True, related_name="customers"
     )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     def __str__(self) -> str:
         return self.email
@@ -42,6 +43,7 @@ class Order(models.Model):
     paid = models.BooleanField(default=False)
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_method = models.CharField(max_length=50, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     def __str__(self) -> str:
         return f"order {self.pk}"

@@ -22,6 +22,7 @@ class CustomerSource(sources.ProfileSource[Customer]):
     customer_id_field = "pk"
     profile_data_fields = ("first_name", "city")
     m2m_fields = ("tags",)
+    modified_field = "updated_at"
 
     def profile_data(self, customer: Customer) -> dict[str, Any]:
         tags = sorted(customer.tags.values_list("name", flat=True))
@@ -44,6 +45,7 @@ class ProductSource(sources.ItemSource[Product]):
 class OrderSource(sources.EventSource[Order]):
     event_type = "charged"
     event_properties = ("item_id", "payment_method")
+    modified_field = "updated_at"
 
     def should_record(self, order: Order) -> bool:
         return order.paid

@@ -31,6 +31,14 @@ class Command(BaseCommand):
         else:
             self.print_text(current)
 
+    def print_waiting(self, current: Status) -> None:
+        """Outstanding rows that wait on another object, and on which."""
+        for entity in current.entities:
+            for waits in entity.waiting.values():
+                on = "; ".join(waits.blocking)
+                line = f"{entity.label}: {waits.rows} waiting for {waits.label}: {on}"
+                self.stdout.write(self.style.WARNING(line))
+
     def print_text(self, current: Status) -> None:
         states = list(SyncState)
         rows = [
@@ -39,6 +47,7 @@ class Command(BaseCommand):
         ]
         headers = ["Entity", *(state.label for state in states), "Total", "Oldest pending"]
         self.stdout.write(table(headers, rows))
+        self.print_waiting(current)
         activity = current.activity
         self.stdout.write(
             f"\nLast {activity.hours} h: {activity.requests} requests "

@@ -29,6 +29,7 @@ from ...octopus import OctopusClient, OctopusEntryError, OctopusError, decode_ke
 from ...octopus.keys import stable_id_of
 from ...octopus.rules import updatable
 from ..outcomes import Outcome, Rejected, Synced
+from ..waiting import deleted_dependencies
 from . import Handler, PushInterrupted
 from .octopus_lookup import EntryFinder, create_may_have_happened
 
@@ -116,8 +117,13 @@ class EntryHandler(Handler):
             return send()
 
     def push(self, operation: Operation, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
-        outcomes: dict[int, Outcome] = {}
+        orphans = deleted_dependencies(rows) if operation != Operation.DELETE else {}
+        outcomes: dict[int, Outcome] = {
+            pk: Rejected(operation, reason) for pk, reason in orphans.items()
+        }
         for row in rows:
+            if row.pk in orphans:
+                continue
             assert isinstance(row, OctopusEntry)
             try:
                 outcomes[row.pk] = self.push_entry(operation, row)

@@ -28,6 +28,7 @@ from ...models import (
     filled,
 )
 from ..outcomes import Outcome, Rejected, Retry, Synced
+from ..waiting import deleted_dependencies
 from . import Handler
 
 JSON = dict[str, Any]
@@ -369,6 +370,13 @@ class EventHandler(Handler):
         if operation != Operation.CREATE:
             message = "Octy's events are append-only: they cannot be changed or deleted."
             return {row.pk: Rejected(operation, message) for row in events}
+        orphans = deleted_dependencies(events)
+        sendable = [row for row in events if row.pk not in orphans]
+        outcomes = self.create(sendable) if sendable else {}
+        orphaned = {pk: Rejected(Operation.CREATE, reason) for pk, reason in orphans.items()}
+        return {**outcomes, **orphaned}
+
+    def create(self, events: list[Event]) -> dict[int, Outcome]:
         result = self.client.create_events([self.payload(row) for row in events])
         refused = {failure.index: failure.message for failure in result.failed}
         undeclared = self.undeclared_types(events) if refused else set()
