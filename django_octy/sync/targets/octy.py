@@ -40,6 +40,9 @@ class OctyTarget(Target):
     def prepare(self) -> None:
         declare_event_types()
 
+    def timeout(self) -> float | tuple[float, float]:
+        return settings.TIMEOUT  # type: ignore[no-any-return]
+
     def make_client(self) -> OctyClient:
         return get_client()
 
