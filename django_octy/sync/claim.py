@@ -41,10 +41,6 @@ class Claim(Generic[M]):
     rows: list[M]
     taken_at: float
 
-    def lease_ends(self) -> float:
-        """The moment (``time.monotonic()``), at the earliest, when the lease may run out."""
-        return self.taken_at + float(settings.LEASE_SECONDS)
-
 
 def skips_locked_rows(model: type[SyncedObject]) -> bool:
     alias = router.db_for_write(model)

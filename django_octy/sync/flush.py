@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 WRITE_BACK_SHARE = 0.1
 """The share of a lease kept, after a push's last request, for writing its results back."""
 
+SHORTEST_PUSH = 1.0
+"""Seconds a push may send requests for, however short its lease: it is never stuck."""
+
 
 @dataclass
 class EntitySummary:
@@ -321,10 +324,12 @@ def push_deadline(target: Target, claimed: Claim[SyncedObject]) -> float:
 
     One request's timeouts and a share of the lease for the write-back before
     the lease may run out: the push never outlives its lease, and no other
-    flusher pushes the rows while it is still running.
+    flusher pushes the rows while it is still running. A lease too short for
+    one request (system check E009) still gives a push :data:`SHORTEST_PUSH`.
     """
-    write_back = float(settings.LEASE_SECONDS) * WRITE_BACK_SHARE
-    return claimed.lease_ends() - target.longest_request() - write_back
+    lease = float(settings.LEASE_SECONDS)
+    room = lease * (1 - WRITE_BACK_SHARE) - target.longest_request()
+    return claimed.taken_at + max(room, SHORTEST_PUSH)
 
 
 def release_after_failure(claimed: Claim[SyncedObject]) -> None:
