@@ -237,10 +237,14 @@ class Drain:
         """The rows a failed lookup was for wait (dropping their deletion could leave objects)."""
         if isinstance(error, DeadlinePassed):
             return {row.pk: Released(str(error)) for row in rows}
-        if self.target.classify(error) is Failure.STOP:
+        failure = self.target.classify(error)
+        if failure is Failure.STOP:
             raise StopFlush(str(error)) from error
-        message = f"Looking the object up before deleting it failed: {error}"
-        retry = Retry(message, getattr(error, "retry_after", None), getattr(error, "status", None))
+        if failure is Failure.RETRY:
+            retry = self.target.retry(error)
+        else:
+            logger.error("Looking up %s rows failed", self.handler.entity, exc_info=error)
+            retry = Retry(f"Looking the object up before deleting it failed: {error}")
         return {row.pk: retry for row in rows}
 
     def push(self, operation: Operation, rows: list[SyncedObject]) -> dict[int, Outcome]:

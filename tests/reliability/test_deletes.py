@@ -36,6 +36,8 @@ from .conftest import (
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 
+PROFILE_LOOKUP = "/v1/retention/profiles/metadata"
+
 
 def test_a_deletion_after_a_create_whose_answer_was_lost_reaches_octy(
     octy: FakeOcty, settings: Any
@@ -54,12 +56,17 @@ def test_a_deletion_after_a_create_whose_answer_was_lost_reaches_octy(
     wait_until(lambda: len(octy.profiles) == 2 and len(octy.items) == 2, what="the creates")
     for obj in shop:
         obj.delete()
+    octy.inject(PROFILE_LOOKUP, status=503)  # the lookup itself fails once: the rows wait
     settle()
 
+    assert [entry.status for entry in octy.request_log if entry.path == PROFILE_LOOKUP] == [
+        503,
+        200,
+    ]
     fault_table_row(
         "deletion after a create whose answer was lost",
         changes=8,
-        faults=2,
+        faults=3,
         found=profile_differences(octy) + item_differences(octy),
     )
 
