@@ -124,6 +124,32 @@ def check_front_end(
 
 
 @register("django_octy")
+def check_lease(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E010: a lease must leave a push the time of one request and of its write-back."""
+    from .sync.flush import WRITE_BACK_SHARE
+    from .sync.targets import all_targets
+
+    lease = settings.LEASE_SECONDS
+    try:
+        push_time = float(lease) * (1 - WRITE_BACK_SHARE)
+        short = [t for t in all_targets() if t.enabled() and push_time <= t.longest_request()]
+    except (TypeError, ValueError):
+        return []  # the client reports timeouts it cannot use
+    return [
+        _error(
+            "E010",
+            f'OCTY["LEASE_SECONDS"] ({lease}) leaves no time to push to {target.label}: one '
+            f"request may last {target.longest_request():g} s (its connect and read timeouts).",
+            "A push must end inside its lease; raise LEASE_SECONDS (default 300) well above "
+            "twice the TIMEOUT setting, or lower TIMEOUT.",
+        )
+        for target in short
+    ]
+
+
+@register("django_octy")
 def check_sources(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:

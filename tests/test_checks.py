@@ -78,6 +78,18 @@ def test_batch_size_bounds_are_fine(settings: Any, size: int) -> None:
     assert checks.check_batch_size() == []
 
 
+def test_a_lease_too_short_for_one_request(settings: Any) -> None:
+    settings.OCTY = {**GOOD, "LEASE_SECONDS": 60, "TIMEOUT": 30.0}
+    (error,) = checks.check_lease()
+    assert error.id == "django_octy.E010"
+    assert "60" in error.msg and "Octy" in error.msg
+
+
+def test_the_default_lease_leaves_a_push_time(settings: Any) -> None:
+    settings.OCTY = {**GOOD, "LEASE_SECONDS": 300, "TIMEOUT": (5.0, 30.0)}
+    assert checks.check_lease() == []
+
+
 def test_source_for_a_model_that_is_not_installed() -> None:
     class Ghost(models.Model):
         class Meta:

@@ -18,6 +18,7 @@ from .errors import (
     OctyRateLimited,
     OctyServerError,
     OctyTransportError,
+    OctyUnreadableAnswer,
 )
 from .ratelimit import RateLimiter
 from .results import BatchResult, FailedObject, Recommendations
@@ -36,6 +37,7 @@ __all__ = [
     "OctyRateLimited",
     "OctyServerError",
     "OctyTransportError",
+    "OctyUnreadableAnswer",
     "RateLimiter",
     "Recommendations",
 ]

@@ -102,6 +102,16 @@ class OctyAPIError(OctyError):
     """Octy answered with a status other than 2xx, or with a body that is not Octy's JSON."""
 
 
+class OctyUnreadableAnswer(OctyAPIError):
+    """A 2xx whose body is not a JSON object (cut short, or a proxy's page).
+
+    It does not say what Octy did: the request may have been carried out or
+    not. Retryable, as a whole: nothing in it refuses any one object.
+    """
+
+    retryable = True
+
+
 class OctyBadRequest(OctyAPIError):
     """400 (and other permanent 4xx without a class of their own): fix the request."""
 

@@ -24,6 +24,7 @@ from requests.auth import HTTPBasicAuth
 from ..http.bodies import describe_body, describe_request_failure, json_object
 from ..http.config import Timeout
 from ..http.logging import log_attempt
+from ..http.retrying import seconds_left
 from ..http.session import PerProcess, pooled_session
 from .errors import (
     OctyAPIError,
@@ -35,6 +36,7 @@ from .errors import (
     OctyRateLimited,
     OctyServerError,
     OctyTransportError,
+    OctyUnreadableAnswer,
 )
 from .ratelimit import RateLimiter
 from .retrying import (
@@ -247,12 +249,14 @@ class Transport:
     def _wait_for_hold(self, method: str, path: str, target: str) -> None:
         """Sleep out a ``Retry-After`` that Octy gave any client sharing these holds for ``path``.
 
-        A hold longer than :data:`~.retrying.MAX_RETRY_AFTER` is not slept through:
-        the request is not sent and the error says how long to wait, as when Octy
+        A hold longer than :data:`~.retrying.MAX_RETRY_AFTER`, or past the caller's
+        :func:`~django_octy.http.retrying.deadline`, is not slept through: the
+        request is not sent and the error says how long to wait, as when Octy
         itself answers with such a ``Retry-After``.
         """
         wait = self.holds.remaining(target)
-        if wait > MAX_RETRY_AFTER:
+        left = seconds_left()
+        if wait > MAX_RETRY_AFTER or (wait > 0 and left is not None and wait >= left):
             raise OctyRateLimited(
                 "Octy asked for a pause before calling this path again",
                 method=method,
@@ -269,7 +273,7 @@ def read_response(response: requests.Response, method: str, path: str) -> OctyRe
         raise api_error(response, method, path)
     body = json_object(response)
     if body is None:
-        raise OctyAPIError(
+        raise OctyUnreadableAnswer(
             f"Octy answered with a body that is not a JSON object ({describe_body(response)})",
             status=response.status_code,
             method=method,

@@ -9,6 +9,10 @@ with ``retry_after`` set, for the caller to schedule.
 A ``Retry-After`` can also hold back every other request of the process to the
 same target (:class:`RetryAfterHolds`), whichever client or thread sends it,
 and of other processes through a shared :class:`HoldStore`.
+
+A caller that must be done by a given moment (a flusher, within its lease)
+sets a :func:`deadline`: no retry, and no ``Retry-After`` hold, is waited
+for past it, and no request is sent after it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
@@ -38,6 +44,33 @@ MAX_RETRY_AFTER = 120.0
 """A ``Retry-After`` longer than this is returned to the caller instead of slept."""
 
 T = TypeVar("T")
+
+_DEADLINE: ContextVar[float | None] = ContextVar("retry_deadline", default=None)
+
+
+@contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Within the block (in this thread), retries end by ``at``, a ``time.monotonic()`` moment.
+
+    A retry whose wait would reach past ``at`` is not made: the last error is
+    raised. A request already sent when ``at`` comes runs to its own timeout;
+    none is sent after it (:class:`DeadlinePassed`).
+    """
+    token = _DEADLINE.set(at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+class DeadlinePassed(Exception):
+    """A request was not sent: the :func:`deadline` of its caller had passed."""
+
+
+def seconds_left() -> float | None:
+    """Seconds until the current :func:`deadline` (negative once past); ``None``: no deadline."""
+    at = _DEADLINE.get()
+    return None if at is None else at - time.monotonic()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -166,6 +199,12 @@ class StopIfRetryAfterTooLong(stop_base):
         return _retry_after(retry_state) > MAX_RETRY_AFTER
 
 
+class StopAtDeadline(stop_base):
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = seconds_left()
+        return left is not None and retry_state.upcoming_sleep >= left
+
+
 def _is_retryable(error: BaseException) -> bool:
     return isinstance(error, ServiceError) and error.retryable
 
@@ -195,14 +234,22 @@ def call_with_retries(
     """Run ``attempt`` until it succeeds, fails permanently, or retries run out.
 
     The last error is raised as it is (never wrapped in tenacity's RetryError).
-    Each retry is logged at INFO on ``logger``.
+    Each retry is logged at INFO on ``logger``. Past the :func:`deadline`, no
+    request is sent: :class:`DeadlinePassed` is raised instead.
     """
+
+    def attempt_in_time() -> T:
+        left = seconds_left()
+        if left is not None and left <= 0:
+            raise DeadlinePassed("Not sent: the time given to this push ran out")
+        return attempt()
+
     retrying = Retrying(
         retry=retry_if_exception(_is_retryable),
-        stop=stop_after_attempt(max_retries + 1) | StopIfRetryAfterTooLong(),
+        stop=stop_after_attempt(max_retries + 1) | StopIfRetryAfterTooLong() | StopAtDeadline(),
         wait=WaitBackoffOrRetryAfter(),
         before_sleep=_retry_logger(logger),
         sleep=sleep,
         reraise=True,
     )
-    return retrying(attempt)
+    return retrying(attempt_in_time)

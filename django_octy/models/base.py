@@ -33,6 +33,7 @@ BOOKKEEPING_FIELDS = frozenset(
         "next_attempt_at",
         "leased_until",
         "lease_token",
+        "create_sent",
         "last_error",
         "last_synced_at",
         "created_at",
@@ -73,6 +74,11 @@ class SyncedObject(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     leased_until = models.DateTimeField(null=True, blank=True, editable=False)
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    create_sent = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="A create was sent: the object may exist remotely even without an id here.",
+    )
     last_error = models.TextField(blank=True, editable=False)
     last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

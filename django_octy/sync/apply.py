@@ -1,18 +1,25 @@
 """Applying a push's outcomes to the claimed rows, in one transaction guarded by the lease.
 
-Only rows still leased under the claim's token are touched: if the lease ran
-out and another flusher took a row over, that flusher's result counts. A row
-is marked synced (or failed) only for the version that was sent; a row edited
-while its push was in flight stays pending with its new version.
+Only rows still leased under the claim's token are settled: if the lease ran
+out and another flusher took a row over, that flusher's result counts, and
+the row is made due again, since the late push may have overwritten a newer
+one. A row is marked synced (or failed) only for the version that was sent; a
+row edited while its push was in flight stays pending with its new version.
+
+A write-back whose database connection fails is tried again on a new
+connection (:func:`on_a_working_connection`) before the results are given up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.utils import timezone
 
 from ..conf import settings
@@ -22,7 +29,16 @@ from .backoff import retry_delay
 from .claim import Claim, skips_locked_rows
 from .handlers import Handler
 from .outcomes import Outcome, Rejected, Released, Retry, Synced
+from .pending import pushed_again
 from .rows import write_rows
+from .scheduling import request_flush
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+WRITE_BACK_WAITS = (0.5, 1.0, 2.0, 4.0)
+"""Seconds before each new try of a write-back whose database connection failed."""
 
 WRITTEN = sorted(
     BOOKKEEPING_FIELDS - {"version", "deletion_requested", "created_at", "source_type", "source_id"}
@@ -62,6 +78,7 @@ class Settler:
 
     def synced(self, row: SyncedObject, outcome: Synced, edited: bool) -> None:
         row.octy_id = outcome.octy_id
+        row.create_sent = row.create_sent and not outcome.deleted
         row.remote = outcome.remote
         row.synced_version = row.version
         row.last_synced_at = self.now
@@ -136,7 +153,38 @@ def apply(
     held = sent.keys() - settled if skip_locked else set()
     for pk in held:  # a host transaction has it: wait for that one row alone
         settled |= settle_locked(settler, claim, sent, outcomes, operations, [pk], False)
-    return Applied(len(settled), settler.dead_letters, len(sent) - len(settled))
+    lost = sent.keys() - settled
+    # What was sent may have landed after a newer push: the row is pushed again
+    # (one row at a time, for the same reason).
+    again = [pk for pk in lost if isinstance(outcomes.get(pk), Synced | Retry)]
+    if sum(model._default_manager.filter(pk=pk).update(**pushed_again()) for pk in again):
+        request_flush()
+    return Applied(len(settled), settler.dead_letters, len(lost))
+
+
+def on_a_working_connection(work: Callable[[], T], model: type[SyncedObject]) -> T:
+    """``work()``, run again on a new connection if the database connection fails.
+
+    A few tries over a few seconds (:data:`WRITE_BACK_WAITS`). Inside a
+    transaction the caller opened, a connection cannot be replaced: the error
+    is raised at once.
+    """
+    connection = connections[router.db_for_write(model)]
+    for wait in WRITE_BACK_WAITS:
+        try:
+            return work()
+        except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block:
+                raise
+            logger.warning(
+                "Writing back a push's results failed (%s); trying again in %gs on a new "
+                "database connection",
+                type(error).__name__,
+                wait,
+            )
+            connection.close()
+            time.sleep(wait)
+    return work()
 
 
 def settle_locked(

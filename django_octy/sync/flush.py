@@ -3,7 +3,10 @@
 For each target (Octy, Octopus) that is switched on, and each of its entities
 in dependency order, a batch is claimed under a lease (one short transaction),
 pushed with no transaction open, and its outcomes applied in a second
-transaction guarded by the lease. What a failed request means is the target's
+transaction guarded by the lease. The push ends inside the lease: its retries
+stop, and no request starts, past a deadline that leaves one request's
+timeouts and the write-back before the lease may run out. A flush that fails
+releases its claim at once. What a failed request means is the target's
 to say (:meth:`~django_octy.sync.targets.Target.classify`); the rest is the
 same for every target. ``flush_all()`` is the plain Python entry point; the
 Celery task and ``octy_resync`` both call it.
@@ -18,17 +21,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..conf import settings
+from ..http.retrying import DeadlinePassed, deadline
 from ..models import Entity, Operation, PushLog, SyncedObject, SyncState
 from ..signals import post_push, pre_push, push_failed
 from .alarms import raise_alarm, resolve_alarms
-from .apply import apply
-from .claim import Claim, claim
+from .apply import apply, on_a_working_connection
+from .claim import Claim, claim, release
 from .handlers import Handler, PushInterrupted
 from .outcomes import Outcome, Rejected, Released, Retry, Synced
 from .pending import due
 from .targets import Failure, NotConfigured, Target, all_targets
 
 logger = logging.getLogger(__name__)
+
+WRITE_BACK_SHARE = 0.1
+"""The share of a lease kept, after a push's last request, for writing its results back."""
+
+SHORTEST_PUSH = 1.0
+"""Seconds a push may send requests for, however short its lease: it is never stuck."""
 
 
 @dataclass
@@ -162,23 +172,16 @@ class Drain:
 
     def push_claim(self, claimed: Claim[SyncedObject]) -> None:
         operations = {row.pk: operation_for(row) for row in claimed.rows}
-        outcomes: dict[int, Outcome] = {}
-        self.logs = []
-        stop: StopFlush | None = None
         try:
-            for operation, rows in grouped(claimed.rows, operations):
-                if operation == Operation.DELETE:  # rows the target cannot have are gone
-                    may_exist = self.handler.may_exist
-                    outcomes.update(
-                        {r.pk: Synced(None, deleted=True) for r in rows if not may_exist(r)}
-                    )
-                    rows = [row for row in rows if may_exist(row)]
-                for chunk in chunked(rows, self.handler.batch_limit(operation)):
-                    outcomes.update(self.push(operation, chunk))
-        except StopFlush as stopped:
-            outcomes.update(stopped.outcomes)
-            stop = stopped
-        applied = apply(self.handler, claimed, outcomes, operations, self.logs)
+            with deadline(push_deadline(self.target, claimed)):
+                outcomes, stop = self.push_rows(claimed, operations)
+            applied = on_a_working_connection(
+                lambda: apply(self.handler, claimed, outcomes, operations, self.logs),
+                self.handler.model,
+            )
+        except BaseException:
+            release_after_failure(claimed)
+            raise
         self.summary.sent += len(claimed.rows)
         for row in claimed.rows:
             self.summary.count(operations[row.pk], outcomes.get(row.pk, Released()))
@@ -186,6 +189,64 @@ class Drain:
         self.summary.retried -= applied.dead_letters
         if stop is not None:
             raise stop
+
+    def push_rows(
+        self, claimed: Claim[SyncedObject], operations: dict[int, Operation]
+    ) -> tuple[dict[int, Outcome], StopFlush | None]:
+        """The outcome of each row pushed, and why the target stopped the flush, if it did."""
+        outcomes: dict[int, Outcome] = {}
+        self.logs = []
+        try:
+            for operation, rows in grouped(claimed.rows, operations):
+                if operation == Operation.DELETE:
+                    rows = self.to_delete(rows, outcomes)
+                for chunk in chunked(rows, self.handler.batch_limit(operation)):
+                    outcomes.update(self.push(operation, chunk))
+        except StopFlush as stopped:
+            outcomes.update(stopped.outcomes)
+            return outcomes, stopped
+        return outcomes, None
+
+    def to_delete(
+        self, rows: list[SyncedObject], outcomes: dict[int, Outcome]
+    ) -> list[SyncedObject]:
+        """The rows whose objects the target has, to delete there; the others are gone already.
+
+        A row without the target's id whose create was sent may have been
+        created all the same (the answer lost): it is looked up by its own id.
+        """
+        unsure = [row for row in rows if not row.octy_id and row.create_sent]
+        if unsure:
+            try:
+                found = self.handler.find_remote_ids(unsure)
+            except Exception as error:
+                outcomes.update(self.lookup_failed(unsure, error))
+                found = {}
+            for row in unsure:
+                row.octy_id = found.get(row.pk)
+        may_exist = self.handler.may_exist
+        outcomes.update(
+            {
+                row.pk: Synced(None, deleted=True)
+                for row in rows
+                if not may_exist(row) and row.pk not in outcomes
+            }
+        )
+        return [row for row in rows if row.pk not in outcomes]
+
+    def lookup_failed(self, rows: list[SyncedObject], error: Exception) -> dict[int, Outcome]:
+        """The rows a failed lookup was for wait (dropping their deletion could leave objects)."""
+        if isinstance(error, DeadlinePassed):
+            return {row.pk: Released(str(error)) for row in rows}
+        failure = self.target.classify(error)
+        if failure is Failure.STOP:
+            raise StopFlush(str(error)) from error
+        if failure is Failure.RETRY:
+            retry = self.target.retry(error)
+        else:
+            logger.error("Looking up %s rows failed", self.handler.entity, exc_info=error)
+            retry = Retry(f"Looking the object up before deleting it failed: {error}")
+        return {row.pk: retry for row in rows}
 
     def push(self, operation: Operation, rows: list[SyncedObject]) -> dict[int, Outcome]:
         """Push one batch; a batch the target refuses as a whole is split to find the culprits.
@@ -221,6 +282,8 @@ class Drain:
         self, operation: Operation, rows: list[SyncedObject], error: Exception
     ) -> dict[int, Outcome]:
         """The outcomes of ``rows``, whose request failed as a whole with ``error``."""
+        if isinstance(error, DeadlinePassed):  # not sent: nothing is counted against the rows
+            return {row.pk: Released(str(error)) for row in rows}
         failure = self.target.classify(error)
         if failure is Failure.STOP:
             raise StopFlush(str(error)) from error
@@ -259,6 +322,27 @@ class Drain:
                 duration=time.monotonic() - started,
             )
         )
+
+
+def push_deadline(target: Target, claimed: Claim[SyncedObject]) -> float:
+    """When a push of ``claimed`` must have sent its last request (``time.monotonic()``).
+
+    One request's timeouts and a share of the lease for the write-back before
+    the lease may run out: the push never outlives its lease, and no other
+    flusher pushes the rows while it is still running. A lease too short for
+    one request (system check E009) still gives a push :data:`SHORTEST_PUSH`.
+    """
+    lease = float(settings.LEASE_SECONDS)
+    room = lease * (1 - WRITE_BACK_SHARE) - target.longest_request()
+    return claimed.taken_at + max(room, SHORTEST_PUSH)
+
+
+def release_after_failure(claimed: Claim[SyncedObject]) -> None:
+    """Make the rows of a failed flush due again at once, rather than when their lease ends."""
+    try:
+        on_a_working_connection(lambda: release(claimed), type(claimed.rows[0]))
+    except Exception:
+        logger.exception("Could not release the rows of a failed flush; their lease will end")
 
 
 def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:

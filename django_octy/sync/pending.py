@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Case, F, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from ..models import (
@@ -58,6 +59,24 @@ def changed(state: SyncState = SyncState.PENDING) -> dict[str, Any]:
     }
 
 
+def pushed_again() -> dict[str, Any]:
+    """``update()`` arguments that make a row due again with what it holds now.
+
+    A new version, so that a push in flight with the current one cannot mark it
+    done: the row's latest data is pushed after every push before it.
+    """
+    return {
+        "state": Case(
+            When(deletion_requested=True, then=Value(SyncState.DELETE_PENDING)),
+            default=Value(SyncState.PENDING),
+        ),
+        "version": F("version") + 1,
+        "attempts": 0,
+        "next_attempt_at": None,
+        "updated_at": timezone.now(),
+    }
+
+
 def requeue_failed(queryset: QuerySet[M]) -> int:
     """Give the failed rows of ``queryset`` a fresh set of attempts; returns how many.
 
@@ -78,12 +97,16 @@ def outstanding(model: type[M]) -> QuerySet[M]:
 
 
 def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:
-    """Rows a flusher may claim now, in id order."""
+    """Rows a flusher may claim now, in id order.
+
+    Leases are judged by the database's clock (claims stamp them with it);
+    backoffs by ``now``.
+    """
     now = now or timezone.now()
     return (
         outstanding(model)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=Now()))
         .filter(not_blocked(model))
         .order_by("pk")
     )

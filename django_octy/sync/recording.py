@@ -8,6 +8,7 @@ mirror row failed and writes a :class:`~django_octy.models.SyncError`.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -100,15 +101,22 @@ def upsert(
 def record_delete(source: Source[Any], obj: models.Model) -> None:
     """Record that ``obj`` is gone: remove it from Octy (rows Octy never had just go).
 
-    A row without an id whose push already ended unconfirmed (an attempt or an
-    error counted) may have been created: it stays, for its target to look it up.
+    A row goes only if no create of it was ever sent. The condition is checked
+    by the one statement that marks the row for deletion, which a claim of the
+    row cannot slip between (it waits on the row's lock, or skips the row);
+    a row a claim took first is deleted from the target instead.
     """
     if not isinstance(source, ObjectSource):
         return  # events are append-only
-    rows = source.mirror._default_manager.filter(**source_ref(obj))
-    rows.filter(octy_id__isnull=True, lease_token__isnull=True, attempts=0, last_error="").delete()
-    if rows.update(**changed(SyncState.DELETE_PENDING)):
-        request_flush()
+    manager = source.mirror._default_manager
+    rows = manager.filter(**source_ref(obj))
+    doomed = uuid.uuid4()
+    with transaction.atomic():
+        never_sent = rows.filter(octy_id__isnull=True, create_sent=False)
+        if never_sent.update(lease_token=doomed):
+            manager.filter(lease_token=doomed).delete()
+        if rows.update(**changed(SyncState.DELETE_PENDING)):
+            request_flush()
 
 
 def record_mapping_error(source: Source[Any], obj: models.Model, error: MappingError) -> None:

@@ -9,21 +9,57 @@ from dataclasses import dataclass, field
 
 DEFAULT_REJECTION = "Rejected by the test"
 
+HOLD_TIMEOUT = 60.0
+"""Seconds a held request waits for its release before the fake answers anyway."""
+
 
 def check_error_status(status: int) -> None:
     if not 400 <= status <= 599:
         raise ValueError(f"An injected status must be a 4xx or 5xx, got {status}")
 
 
+class Hold:
+    r"""A request the fake keeps waiting, before it acts on it, until the test releases it.
+
+    For interleavings a test must force: the test waits for :meth:`wait_arrived`,
+    does what must happen while the request is in flight, then :meth:`release`\ s it.
+    """
+
+    def __init__(self) -> None:
+        self._arrived = threading.Event()
+        self._released = threading.Event()
+
+    def wait_arrived(self, timeout: float = 10.0) -> None:
+        """Wait until the held request has reached the fake."""
+        if not self._arrived.wait(timeout):
+            raise TimeoutError(f"No held request arrived within {timeout:g}s")
+
+    def release(self) -> None:
+        """Let the held request go on (it is then handled as any other)."""
+        self._released.set()
+
+    def hold_here(self) -> None:
+        """Called by the fake's request thread: wait for the release."""
+        self._arrived.set()
+        self._released.wait(HOLD_TIMEOUT)
+
+
 @dataclass(frozen=True)
 class Fault:
-    """The treatment of one request. An empty ``Fault()`` means: answer normally."""
+    """The treatment of one request. An empty ``Fault()`` means: answer normally.
+
+    ``garble`` handles the request, then sends only the first half of its 2xx
+    answer's body (with a matching Content-Length): a proxy that cut the
+    answer, which leaves the client unable to tell what was done.
+    """
 
     status: int | None = None
     retry_after: float | None = None
     delay: float = 0.0
     drop_connection: bool = False
     rejections: Mapping[str, str] = field(default_factory=dict)
+    hold: Hold | None = None
+    garble: bool = False
 
     def __post_init__(self) -> None:
         if self.status is not None:
@@ -125,6 +161,8 @@ class FaultPlan:
                 delay=fault.delay + self.latency,
                 drop_connection=fault.drop_connection,
                 rejections=rejections,
+                hold=fault.hold,
+                garble=fault.garble,
             )
 
     def _take_rule(self, path: str) -> Fault | None:

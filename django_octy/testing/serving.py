@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .faults import Fault, FaultPlan
+from .faults import Fault, FaultPlan, FaultRule, Hold
 from .request_log import RequestLogEntry
 
 if TYPE_CHECKING:
@@ -157,6 +157,18 @@ class FakeServer(ABC, Generic[Entry]):
             raise ValueError(f"latency cannot be negative, got {seconds}")
         self.faults.latency = seconds
 
+    def hold(self, key: str) -> Hold:
+        """Hold the next request matching ``key`` (a path prefix, or an Octopus method)
+        before it is handled, until the returned :class:`~.faults.Hold` is released."""
+        held = Hold()
+        self.faults.add_rule(FaultRule(key, Fault(hold=held)))
+        return held
+
+    def garble(self, key: str, times: int | None = 1) -> None:
+        """Cut the 2xx answers of the next ``times`` requests matching ``key`` in half
+        (the requests are handled: only their answers are lost)."""
+        self.faults.add_rule(FaultRule(key, Fault(garble=True), times))
+
 
 class FaultingApp(ABC, Generic[Entry]):
     """Applies the server's faults to each request, answers the rest, and logs every one."""
@@ -199,8 +211,13 @@ class FaultingApp(ABC, Generic[Entry]):
         if fault.drop_connection:
             self._finish(entry)
             drop_connection(environ)
+        if fault.hold is not None:
+            fault.hold.hold_here()
         response = self.respond(request, fault, entry)
         entry.status = response.status_code
+        if fault.garble and response.status_code < 300:
+            body = response.get_data()
+            response.set_data(body[: len(body) // 2])
         self._finish(entry)
         return response(environ, start_response)
 

@@ -29,6 +29,7 @@ from django_octy.client import (
     OctyRateLimited,
     OctyServerError,
     OctyTransportError,
+    OctyUnreadableAnswer,
 )
 
 from .evidence import EVIDENCE, raises
@@ -204,13 +205,15 @@ def test_json_error_body_without_octy_shape(body: Any) -> None:
     assert "not an Octy error body" in str(error)
 
 
-def test_success_status_with_non_json_body_is_an_api_error() -> None:
-    adapter = CannedAdapter(answer(200, raw=b"<html>maintenance</html>"))
-    error = error_from(OctyAPIError, adapter, max_retries=3)
-    assert type(error) is OctyAPIError
+@pytest.mark.parametrize("raw", [b"<html>maintenance</html>", b'{"request_meta": {"stat'])
+def test_success_status_with_a_body_not_json_is_unreadable_and_retried(raw: bytes) -> None:
+    # It does not say what Octy did: a transient failure, never a refusal of the objects.
+    adapter = CannedAdapter(answer(200, raw=raw))
+    error = error_from(OctyUnreadableAnswer, adapter, max_retries=3)
+    assert isinstance(error, OctyAPIError)
     assert error.status == 200
-    assert not error.retryable
-    assert len(adapter.sent) == 1
+    assert error.retryable
+    assert len(adapter.sent) == 4
 
 
 def test_retry_after_in_seconds_is_kept_on_the_error() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -22,6 +23,7 @@ from django_octy.client.retrying import (
     call_with_retries,
     parse_retry_after,
 )
+from django_octy.http.retrying import DeadlinePassed, deadline
 
 NOW = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
 
@@ -131,3 +133,19 @@ def test_retry_after_too_long_to_sleep_is_returned_to_the_caller() -> None:
         call_with_retries(attempt, max_retries=5, sleep=waits.append)
     assert (attempt.calls, waits) == (1, [])
     assert info.value.retry_after == MAX_RETRY_AFTER + 1
+
+
+def test_no_retry_is_waited_for_past_the_deadline() -> None:
+    errors = [OctyRateLimited("Too Many Requests", status=429, retry_after=20) for _ in range(3)]
+    attempt, waits = Flaky(*errors), list[float]()
+    with deadline(time.monotonic() + 10), pytest.raises(OctyRateLimited):
+        call_with_retries(attempt, max_retries=3, sleep=waits.append)
+    assert (attempt.calls, waits) == (1, [])  # a wait of 20 s would end past it
+
+
+def test_no_request_is_sent_past_the_deadline() -> None:
+    attempt = Flaky()
+    with deadline(time.monotonic() - 1), pytest.raises(DeadlinePassed):
+        call_with_retries(attempt, max_retries=3, sleep=lambda _: None)
+    assert attempt.calls == 0
+    assert call_with_retries(attempt, max_retries=3) == "done"  # the deadline ended with its block

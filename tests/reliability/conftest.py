@@ -1,15 +1,25 @@
-"""Shared checks and fixtures of the reliability scenarios (issue #7)."""
+"""Shared checks and fixtures of the reliability scenarios (issues #7 and #14)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from django.db import connection
+
 from django_octy.models import SyncState
-from django_octy.sync.pending import MIRROR_MODELS, outstanding
+from django_octy.sync.flush import flush_all
+from django_octy.sync.pending import MIRROR_MODELS, outstanding, seconds_until_due
+from django_octy.sync.scheduling import reset_debounce
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, OrderLine, Product
+from tests.sync.conftest import FAST
 
 # Broker outage and fault storm (scenarios 2 and 3): what "zero lost" and "zero duplicates" mean,
 # judged against the shop's own tables, not against the mirror rows the engine keeps.
@@ -113,3 +123,108 @@ def event_differences(octy: FakeOcty) -> dict[str, Any]:
         "lost": sorted((expected - received).elements())[:20],
         "duplicated": sorted((received - expected).elements())[:20],
     }
+
+
+# Issue #14: the windows in which a change was lost, left stale or multiplied. Each scenario
+# prints one row of the fault table in benchmarks/RESULTS.md.
+
+
+@pytest.fixture
+def octy(octy_settings: FakeOcty, settings: Any) -> Iterator[FakeOcty]:
+    """The fake Octy, with ``settings.OCTY`` pointing at it and short delays."""
+    settings.OCTY = {**settings.OCTY, **FAST}
+    reset_debounce()
+    yield octy_settings
+    reset_debounce()
+
+
+@dataclass
+class Differences:
+    """How the fake Octy's objects differ from the shop's last saved values."""
+
+    lost: list[str] = field(default_factory=list)
+    """Changes that never arrived: an object missing, or one the shop deleted still there."""
+    stale: list[str] = field(default_factory=list)
+    """Objects Octy holds with older values than the shop's."""
+
+    def __add__(self, other: Differences) -> Differences:
+        return Differences(self.lost + other.lost, self.stale + other.stale)
+
+
+def profile_differences(octy: FakeOcty) -> Differences:
+    remote = octy.profiles
+    found = Differences()
+    for customer in Customer.objects.order_by("pk"):
+        profile = remote.get(str(customer.pk))
+        data = (profile or {}).get("profile_data", {})
+        if profile is None:
+            found.lost.append(f"customer {customer.pk} has no profile")
+        elif (data.get("first_name"), data.get("city")) != (customer.first_name, customer.city):
+            found.stale.append(f"customer {customer.pk}: {data!r}")
+    found.lost += [f"profile {key} has no customer" for key in set(remote) - customer_ids()]
+    return found
+
+
+def item_differences(octy: FakeOcty) -> Differences:
+    remote = octy.items
+    found = Differences()
+    for product in Product.objects.order_by("pk"):
+        item = remote.get(product.sku)
+        if item is None:
+            found.lost.append(f"product {product.sku} has no item")
+        elif (item["item_name"], item["item_price"]) != (
+            product.name,
+            price_in_minor_units(product.price),
+        ):
+            found.stale.append(f"product {product.sku}: {item!r}")
+    found.lost += [f"item {sku} has no product" for sku in set(remote) - set(skus())]
+    return found
+
+
+def settle(rounds: int = 40) -> None:
+    """Flush until nothing is outstanding, waiting out the backoffs in between."""
+    for _ in range(rounds):
+        flush_all()
+        wait = seconds_until_due()
+        if wait is None:
+            return
+        time.sleep(wait)
+    pytest.fail(f"Rows still outstanding after {rounds} flushes: {rows_not_synced()}")
+
+
+def fault_table_row(
+    scenario: str,
+    *,
+    changes: int,
+    faults: int,
+    found: Differences,
+    duplicated: int = 0,
+    resent: int = 0,
+) -> None:
+    """Print the scenario's row of the fault table; nothing may be lost or left stale.
+
+    ``duplicated``: objects or events Octy holds more than once; ``resent``:
+    objects pushed again that Octy took as the same object (a create of one it
+    has is adopted).
+    """
+    print(
+        f"\nfault table | {scenario} | changes {changes} | faults {faults} | "
+        f"lost {len(found.lost)} | stale {len(found.stale)} | duplicated {duplicated} | "
+        f"re-sent {resent}"
+    )
+    assert found.lost == []
+    assert found.stale == []
+
+
+def run_in_thread(work: Callable[[], object]) -> threading.Thread:
+    """Run ``work`` in a thread with its own database connection (closed at the end)."""
+
+    def target() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread

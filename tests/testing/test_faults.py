@@ -4,6 +4,7 @@ rejected objects, seeded storms, latency and reset."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from typing import Any
 
@@ -179,3 +180,32 @@ def test_inject_random_and_latency_refuse_impossible_values(octy_server: FakeOct
         octy_server.inject_random("/v1/", statuses=(302,))
     with pytest.raises(ValueError):
         octy_server.latency = -0.1
+
+
+def test_a_held_request_waits_for_its_release_before_it_is_handled(api: Api) -> None:
+    held = api.octy.hold(PROFILES + "/create")
+    answers: list[int] = []
+    sender = threading.Thread(
+        target=lambda: answers.append(
+            api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]}).status_code
+        )
+    )
+    sender.start()
+    held.wait_arrived()
+    assert not api.octy.profiles  # held before the fake acted on it
+    assert api.get(PROFILES).status_code == 200  # other requests go on
+    held.release()
+    sender.join()
+    assert answers == [201]
+    assert "c1" in api.octy.profiles
+
+
+def test_a_garbled_answer_is_cut_but_the_request_is_handled(api: Api) -> None:
+    api.octy.garble(PROFILES + "/create")
+    answer = api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]})
+    assert answer.status_code == 201
+    with pytest.raises(ValueError):
+        answer.json()
+    assert "c1" in api.octy.profiles
+    again = api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c2"}]})
+    assert again.json()  # the next answer is whole

@@ -54,6 +54,14 @@ class Handler(ABC):
     def identifier(self, row: SyncedObject) -> str:
         """The row's own id, as error messages show it (``customer_id``, ``item_id``...)."""
 
+    def find_remote_ids(self, rows: Sequence[SyncedObject]) -> dict[int, str]:
+        """The target's ids of those ``rows`` it has, looked up by the rows' own ids.
+
+        For rows a create was sent for but whose id never came back, before
+        their deletion is dropped. By default the target is not asked: ``{}``.
+        """
+        return {}
+
     @abstractmethod
     def push(self, operation: Operation, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
         """Send ``rows`` and return an outcome per row id.

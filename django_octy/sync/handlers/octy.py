@@ -123,15 +123,25 @@ class OctyHandler(Handler):
         except (OctyBadRequest, OctyNotFound):
             return []
 
-    def recover(self, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
-        """Adopt the refused objects Octy has (the other rows keep their refusal)."""
+    def records_of(self, rows: Sequence[SyncedObject]) -> dict[int, JSON]:
+        """Octy's records of those ``rows`` it has, by row id, looked up by natural key."""
         wanted = {self.identifier(row): row for row in rows}
         found: dict[int, JSON] = {}
         for record in self.existing(list(wanted)):
             row = wanted.get(str(record.get(self.natural_key)))
             if row is not None and record.get(self.remote_id):
-                row.octy_id = str(record[self.remote_id])
                 found[row.pk] = record
+        return found
+
+    def find_remote_ids(self, rows: Sequence[SyncedObject]) -> dict[int, str]:
+        return {pk: str(record[self.remote_id]) for pk, record in self.records_of(rows).items()}
+
+    def recover(self, rows: Sequence[SyncedObject]) -> dict[int, Outcome]:
+        """Adopt the objects a create found already in Octy (the rows keep their refusal else)."""
+        found = self.records_of(rows)
+        for row in rows:
+            if row.pk in found:
+                row.octy_id = str(found[row.pk][self.remote_id])
         if not self.updatable:
             return {pk: Synced(str(record[self.remote_id]), record) for pk, record in found.items()}
         return self.update([row for row in rows if row.pk in found]) if found else {}

@@ -69,6 +69,16 @@ class Target(ABC):
     def batch_size(self) -> int:
         """Rows one claim takes."""
 
+    @abstractmethod
+    def timeout(self) -> float | tuple[float, float]:
+        """The client's timeout setting: seconds, or (connect, read)."""
+
+    def longest_request(self) -> float:
+        """Seconds one attempt of a request may last at most: its connect and read timeouts."""
+        timeout = self.timeout()
+        connect, read = timeout if isinstance(timeout, tuple | list) else (timeout, timeout)
+        return float(connect) + float(read)
+
     def prepare(self) -> None:  # noqa: B027 - a hook; most targets need nothing here
         """Database work before a flush connects (nothing by default)."""
 

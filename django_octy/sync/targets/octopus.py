@@ -37,6 +37,9 @@ class OctopusTarget(Target):
     def batch_size(self) -> int:
         return max(1, int(octopus_settings.BATCH_SIZE))
 
+    def timeout(self) -> float | tuple[float, float]:
+        return octopus_settings.TIMEOUT  # type: ignore[no-any-return]
+
     def make_client(self) -> OctopusClient:
         return get_octopus_client()
 

@@ -44,6 +44,9 @@ class OctyTarget(Target):
     def credentials_answered(self, accepted: bool, reason: str = "") -> None:
         record_push(accepted, reason)  # the dashboard's key status, without a check of its own
 
+    def timeout(self) -> float | tuple[float, float]:
+        return settings.TIMEOUT  # type: ignore[no-any-return]
+
     def make_client(self) -> OctyClient:
         return get_client()
 
