@@ -198,9 +198,14 @@ def check_octopus(
 def check_alarms(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W003: an open alarm (Octy refused the keys...) stops every push until resolved."""
-    from .models import SyncAlarm
+    """W003: an open alarm (Octy refused the keys...) stops every push until resolved.
 
+    A configuration alarm whose settings have been fixed since is resolved first.
+    """
+    from .models import SyncAlarm
+    from .sync.alarms import resolve_fixed_configurations
+
+    read_database(resolve_fixed_configurations, **kwargs)
     alarm = read_database(SyncAlarm.objects.filter(resolved_at__isnull=True).first, **kwargs)
     if alarm is None:
         return []
@@ -208,8 +213,8 @@ def check_alarms(
         _warning(
             "W003",
             f"Syncing to Octy is stopped: {alarm}",
-            "Fix the cause (octy_check says what Octy answers); the next push that "
-            "goes through resolves the alarm.",
+            "Fix the cause (octy_check says what Octy answers). A configuration alarm "
+            "clears once the settings work; refused keys at the next push that goes through.",
         )
     ]
 

@@ -142,3 +142,25 @@ def test_database_check_is_silent_before_migrations(monkeypatch: pytest.MonkeyPa
     assert checks.check_alarms(databases=["default"]) == []
     with pytest.raises(Exception, match="django_octy_not_migrated_yet"):
         list(raise_alarm_would_fail)
+
+
+@pytest.mark.django_db
+def test_a_configuration_alarm_is_over_once_the_settings_make_a_client(settings: Any) -> None:
+    """W003 is re-evaluated for a configuration alarm: fixing the setting is enough to
+    clear it, without waiting for the next flush (or the next push)."""
+    settings.OCTY = {**GOOD, "BASE_URL": "http://127.0.0.1:8765"}
+    raise_alarm(AlarmKind.CONFIGURATION, "The Octy base URL http://127.0.0.1 is not HTTPS")
+    assert ids(checks.check_alarms(databases=["default"])) == ["django_octy.W003"]
+
+    settings.OCTY = {**GOOD, "BASE_URL": "http://127.0.0.1:8765", "ALLOW_INSECURE_BASE_URL": True}
+
+    assert checks.check_alarms(databases=["default"]) == []
+    assert not SyncAlarm.objects.filter(resolved_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_key_alarm_waits_for_a_push(settings: Any) -> None:
+    """Only Octy can say that keys are accepted again: the check cannot clear it."""
+    settings.OCTY = GOOD
+    raise_alarm(AlarmKind.AUTH, "HTTP 401")
+    assert ids(checks.check_alarms(databases=["default"])) == ["django_octy.W003"]

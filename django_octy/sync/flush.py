@@ -280,11 +280,16 @@ def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
 
 
 def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> None:
-    """Drain the wanted entities of one target; resolve its alarms if a push went through."""
+    """Drain the wanted entities of one target.
+
+    Its configuration alarm is resolved once its settings make a client, its
+    refused-keys alarm once a push goes through.
+    """
     target.prepare()
     pushed = False
     try:
         with target.connect() as handlers:
+            resolve_alarms(target.configuration_alarm)  # the settings work again
             for handler in handlers:
                 if handler.entity not in wanted:
                     continue
@@ -302,4 +307,4 @@ def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> 
         raise_alarm(target.auth_alarm, str(stop))
         return
     if pushed:
-        resolve_alarms(target.auth_alarm, target.configuration_alarm)
+        resolve_alarms(target.auth_alarm)

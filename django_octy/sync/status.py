@@ -15,6 +15,7 @@ from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from ..models import MODEL_NAMES, Entity, PushLog, SyncAlarm, SyncError, SyncState
+from .alarms import resolve_fixed_configurations
 from .pending import outstanding
 from .resync import MIRRORS
 from .targets import target_of
@@ -133,7 +134,11 @@ def recent_activity(hours: int = 24) -> Activity:
 
 
 def status(last_errors: int = 5) -> Status:
-    """Everything at once: per-entity counts, the last day's pushes, the last alarm and errors."""
+    """Everything at once: per-entity counts, the last day's pushes, the last alarm and errors.
+
+    A configuration alarm whose settings work again is resolved first.
+    """
+    resolve_fixed_configurations()
     return Status(
         entities=[entity_status(entity) for entity in Entity],
         activity=recent_activity(),

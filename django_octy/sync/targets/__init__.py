@@ -76,6 +76,14 @@ class Target(ABC):
     def make_client(self) -> AbstractContextManager[Any]:
         """A new client from the settings (the caller closes it)."""
 
+    def settings_problem(self) -> str | None:
+        """Why the settings cannot make a client (no request is sent), or ``None``."""
+        try:
+            with self.make_client():
+                return None
+        except self.configuration_error_class as error:
+            return str(error)
+
     @contextmanager
     def connect(self) -> Iterator[Sequence[Handler]]:
         """The handlers of every entity over one open client, closed on exit.
