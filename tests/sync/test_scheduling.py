@@ -3,6 +3,10 @@ the follow-up a flush schedules for the rows it leaves waiting."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,3 +153,33 @@ def test_rows_a_flush_puts_back_in_backoff_get_a_follow_up(
     assert row.state == SyncState.PENDING and row.next_attempt_at is not None
     assert len(follow_ups) == 1
     assert follow_ups[0] is not None and follow_ups[0] >= FAST["FLUSH_DELAY"]
+
+
+MISSING_MODULE = """
+import logging, sys
+sys.modules["packaging"] = None  # installed here; absent where only django-octy[redis] was
+import django
+django.setup()
+import tests.celery_app
+from django_octy.sync.scheduling import schedule_flush
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+assert schedule_flush() is False
+"""
+
+
+def test_a_transport_s_missing_module_is_named_not_blamed_on_the_broker() -> None:
+    """kombu's Redis transport imports ``packaging`` without depending on it."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",  # never reached: the import fails
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MISSING_MODULE], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    warning = done.stderr.splitlines()[0]
+    assert "imports 'packaging', which is not installed: pip install packaging" in warning
+    assert "broker reachable" not in warning
