@@ -61,12 +61,14 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "rows": [count_row(e) for e in current.entities if e.entity in target.entities],
         }
         for target in all_targets()
+        if target.configured()
     ]
     return {
         "status": current,
         "states": list(SyncState),
         "rows": [count_row(entity) for entity in current.entities],
         "targets": targets,
+        "activities": list(current.activity.values()),
         "key_check": key_check,
         "key_check_scheduled": key_check is None and schedule_key_check(),
         "settings_tables": [

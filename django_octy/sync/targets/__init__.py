@@ -61,6 +61,10 @@ class Target(ABC):
     handler_classes: ClassVar[Sequence[Callable[[Any], Handler]]]
     """The handlers, each built over the client, in the order a flush drains them."""
 
+    def configured(self) -> bool:
+        """Whether the project uses this target at all (status pages list only those)."""
+        return True
+
     @abstractmethod
     def enabled(self) -> bool:
         """Whether the settings switch this target on (its rows wait, recorded, otherwise)."""
