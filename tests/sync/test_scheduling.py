@@ -3,6 +3,7 @@ the follow-up a flush schedules for the rows it leaves waiting."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -183,3 +184,48 @@ def test_a_transport_s_missing_module_is_named_not_blamed_on_the_broker() -> Non
     warning = done.stderr.splitlines()[0]
     assert "imports 'packaging', which is not installed: pip install packaging" in warning
     assert "broker reachable" not in warning
+
+
+def flush_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "django_octy.sync.flush" and record.getMessage().startswith("Flush")
+    ]
+
+
+def test_a_flush_that_went_through_logs_one_debug_line(
+    octy: FakeOcty, caplog: pytest.LogCaptureFixture
+) -> None:
+    Customer.objects.create(email="ann@example.com")
+    caplog.set_level(logging.DEBUG)
+
+    result = tasks.flush.apply().result
+
+    assert result is None, "Celery logs a task's result at INFO, after every flush"
+    [(level, line)] = flush_lines(caplog)
+    assert level == logging.DEBUG
+    assert "; profile: 1 sent, 1 created, 1 requests" in line
+
+
+def test_a_flush_with_refusals_logs_them_at_info(
+    octy: FakeOcty, caplog: pytest.LogCaptureFixture
+) -> None:
+    Customer.objects.create(email="ann@example.com")
+    bob = Customer.objects.create(email="bob@example.com")
+    octy.reject_object(str(bob.pk), "Profile blocked")
+    caplog.set_level(logging.INFO)
+
+    tasks.flush.apply()
+
+    [(level, line)] = flush_lines(caplog)
+    assert level == logging.INFO
+    assert "; profile: 2 sent, 1 created, 1 failed, 1 requests" in line
+
+
+def test_a_flush_with_nothing_due_logs_nothing_at_info(
+    octy: FakeOcty, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    tasks.flush.apply()
+    assert flush_lines(caplog) == []
