@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test test-postgres test-reliability lint demo clean
+.PHONY: test test-postgres test-reliability tox lint docs demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ test-postgres: $(STAMP)
 ## security) against PostgreSQL and Redis on this machine.
 test-reliability: $(STAMP)
 	$(PG_AND_REDIS) $(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
+
+# tox looks for python3.12 and python3.13 on PATH; pyenv's shims there fail for a version
+# that is installed but not selected, so its interpreters are handed to tox directly.
+PYENV_PYTHONS = $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.1[1-3]*/bin/python3.1[1-3])
+TOX_ARGS ?=
+
+## The tox matrix (Python 3.11-3.13, Django 5.2 and 6.0), with pyenv's interpreters found.
+tox: $(STAMP)
+	$(BIN)/tox run $(if $(PYENV_PYTHONS),--discover $(PYENV_PYTHONS)) $(TOX_ARGS)
 
 ## ruff, mypy, and a check that models and migrations agree.
 lint: $(STAMP)

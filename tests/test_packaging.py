@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
 import kombu.transport.redis
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -45,3 +48,23 @@ def test_the_redis_extra_installs_what_kombu_s_redis_transport_imports() -> None
 
     assert needed - kombu_brings <= redis_extra
     assert "packaging" in needed
+
+
+def test_make_tox_hands_pyenv_s_interpreters_to_tox() -> None:
+    """tox looks for ``python3.12`` on PATH, where pyenv's shim fails for a version that
+    is installed but not selected: ``make tox`` names the interpreters."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        pytest.skip("pyenv is not installed here")
+    root = Path(subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip())
+    installed = sorted(str(p) for p in root.glob("versions/3.1[23]*/bin/python3.1[23]"))
+    if not installed:
+        pytest.skip("pyenv has no Python 3.12 or 3.13 here")
+
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "tox"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    command = next(line for line in dry_run.stdout.splitlines() if "tox run" in line).split()
+    discovered = command[command.index("--discover") + 1 :]
+    assert set(installed) <= set(discovered)
