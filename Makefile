@@ -38,12 +38,21 @@ TOX_ARGS ?=
 tox: $(STAMP)
 	$(BIN)/tox run $(if $(PYENV_PYTHONS),--discover $(PYENV_PYTHONS)) $(TOX_ARGS)
 
-## ruff, mypy, and a check that models and migrations agree.
+# Material for MkDocs prints a banner about its successor on every build.
+MKDOCS = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+## The documentation site, in site/ (strict: a broken link or anchor, or a page missing
+## from the nav in mkdocs.yml, fails). `$(BIN)/mkdocs serve` previews it.
+docs: $(STAMP)
+	$(MKDOCS) build --strict
+
+## ruff, mypy, a check that models and migrations agree, and the documentation site.
 lint: $(STAMP)
-	$(BIN)/ruff check django_octy tests example_project benchmarks
-	$(BIN)/ruff format --check django_octy tests example_project benchmarks
+	$(BIN)/ruff check django_octy tests example_project benchmarks mkdocs_hooks.py
+	$(BIN)/ruff format --check django_octy tests example_project benchmarks mkdocs_hooks.py
 	$(BIN)/mypy django_octy
 	$(BIN)/python -m django makemigrations django_octy --check --dry-run --settings=tests.settings
+	$(MKDOCS) build --strict --site-dir $(VENV)/site
 
 ## The example shop, synced to a fake Octy by a Celery worker, served at http://127.0.0.1:8000.
 ## DEMO_NO_SERVE=1 stops after the summary and fails unless everything reached Octy.
@@ -51,4 +60,4 @@ demo: $(STAMP)
 	$(BIN)/python example_project/demo.py
 
 clean:
-	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache build site *.egg-info

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -15,7 +16,10 @@ from pathlib import Path
 import kombu.transport.redis
 import pytest
 
+from tests.docs.test_links import LINK, anchors, prose
+
 ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
@@ -68,3 +72,49 @@ def test_make_tox_hands_pyenv_s_interpreters_to_tox() -> None:
     command = next(line for line in dry_run.stdout.splitlines() if "tox run" in line).split()
     discovered = command[command.index("--discover") + 1 :]
     assert set(installed) <= set(discovered)
+
+
+REPOSITORY = PYPROJECT["project"]["urls"]["Repository"]
+IN_REPOSITORY = (f"{REPOSITORY}/blob/main/", f"{REPOSITORY}/tree/main/")
+RAW = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main/"
+
+
+def test_the_readme_links_work_on_the_package_index() -> None:
+    """The index shows README.md away from the repository: every link and image is absolute,
+    and the repository's own (at the one URL of pyproject.toml) name files that exist."""
+    targets = [found["target"] for found in LINK.finditer(prose(README))]
+    relative = [target for target in targets if not target.startswith(("https://", "mailto:"))]
+    assert not relative
+
+    broken = []
+    for target in targets:
+        if target.startswith(IN_REPOSITORY):
+            path, _, fragment = target.split("/main/", 1)[1].partition("#")
+        elif target.startswith(RAW):
+            path, fragment = target.removeprefix(RAW), ""
+        else:
+            assert "github.com" not in target, f"{target} is not under {REPOSITORY}"
+            continue
+        linked = ROOT / path
+        if not linked.exists() or (fragment and fragment not in anchors(linked)):
+            broken.append(target)
+    assert not broken
+    assert any(target.startswith(RAW) for target in targets), "the screenshot"
+
+
+def test_the_source_distribution_carries_licence_changelog_and_docs(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    [sdist] = tmp_path.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+
+    docs = {str(page.relative_to(ROOT)) for page in (ROOT / "docs").rglob("*") if page.is_file()}
+    assert {"LICENSE", "CHANGELOG.md", "README.md", "mkdocs.yml", *docs} <= names
+    assert not [name for name in names if name.startswith(("tests/", "benchmarks/", "example"))]
+    assert "django_octy/templates/admin/django_octy/dashboard.html" in names

@@ -10,7 +10,9 @@ plain-http URL allowed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from django_octy.schedule import BEAT_SCHEDULE
 from django_octy.testing import FakeOcty
 from tests.docs.samples import ROOT, Block, blocks
 
@@ -55,3 +57,19 @@ def test_readme_quick_start_syncs_a_new_project(tmp_path: Path, octy_server: Fak
     succeed(["bash", "-c", quick_start("bash", containing="octy_resync").code], tmp_path, env)
 
     assert octy_server.profiles["1"]["profile_data"] == {"first_name": "Ada", "city": "Oslo"}
+
+
+def test_readme_and_installation_schedule_what_django_octy_ships() -> None:
+    """The sweep and the hourly pull of insights: the same entries as ``BEAT_SCHEDULE``."""
+    pages = [README, ROOT / "docs" / "installation.md"]
+    schedules = [
+        block.code
+        for page in pages
+        for block in blocks(page)
+        if block.attributes.get("file") == "settings.py" and "CELERY_BEAT_SCHEDULE" in block.code
+    ]
+    assert len(schedules) == 2
+    for code in schedules:
+        namespace: dict[str, Any] = {"INSTALLED_APPS": []}
+        exec(code, namespace)
+        assert namespace["CELERY_BEAT_SCHEDULE"] == BEAT_SCHEDULE
