@@ -34,7 +34,7 @@ TESTING = ROOT / "docs" / "testing.md"
 
 
 def page_block(page: Path, language: str, containing: str, file: str | None = None) -> Block:
-    """The one block of ``page`` in ``language`` (for project ``file``) containing ``containing``."""
+    """The one ``language`` block of ``page`` (for project ``file``) with ``containing``."""
     found = [
         block
         for block in blocks(page)

@@ -94,10 +94,7 @@ class FlushSummary:
         """Whether a person may want to act: rows refused, in backoff or put back, a target
         stopped. A flush where everything went through is routine."""
         return bool(
-            self.stopped
-            or self.total("failed")
-            or self.total("retried")
-            or self.total("released")
+            self.stopped or self.total("failed") or self.total("retried") or self.total("released")
         )
 
     def as_dict(self) -> dict[str, Any]:
