@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test test-postgres test-reliability lint demo clean
+.PHONY: test test-postgres test-reliability tox lint docs demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,30 @@ test-postgres: $(STAMP)
 test-reliability: $(STAMP)
 	$(PG_AND_REDIS) $(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
 
-## ruff, mypy, and a check that models and migrations agree.
+# tox looks for python3.12 and python3.13 on PATH; pyenv's shims there fail for a version
+# that is installed but not selected, so its interpreters are handed to tox directly.
+PYENV_PYTHONS = $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.1[1-3]*/bin/python3.1[1-3])
+TOX_ARGS ?=
+
+## The tox matrix (Python 3.11-3.13, Django 5.2 and 6.0), with pyenv's interpreters found.
+tox: $(STAMP)
+	$(BIN)/tox run $(if $(PYENV_PYTHONS),--discover $(PYENV_PYTHONS)) $(TOX_ARGS)
+
+# Material for MkDocs prints a banner about its successor on every build.
+MKDOCS = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+## The documentation site, in site/ (strict: a broken link or anchor, or a page missing
+## from the nav in mkdocs.yml, fails). `$(BIN)/mkdocs serve` previews it.
+docs: $(STAMP)
+	$(MKDOCS) build --strict
+
+## ruff, mypy, a check that models and migrations agree, and the documentation site.
 lint: $(STAMP)
-	$(BIN)/ruff check django_octy tests example_project benchmarks
-	$(BIN)/ruff format --check django_octy tests example_project benchmarks
+	$(BIN)/ruff check django_octy tests example_project benchmarks mkdocs_hooks.py
+	$(BIN)/ruff format --check django_octy tests example_project benchmarks mkdocs_hooks.py
 	$(BIN)/mypy django_octy
 	$(BIN)/python -m django makemigrations django_octy --check --dry-run --settings=tests.settings
+	$(MKDOCS) build --strict --site-dir $(VENV)/site
 
 ## The example shop, synced to a fake Octy by a Celery worker, served at http://127.0.0.1:8000.
 ## DEMO_NO_SERVE=1 stops after the summary and fails unless everything (but the expected refusals) arrived.
@@ -42,4 +60,4 @@ demo: $(STAMP)
 	$(BIN)/python example_project/demo.py
 
 clean:
-	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache build site *.egg-info

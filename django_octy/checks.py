@@ -7,6 +7,8 @@ database are tagged ``database`` (Django runs them on ``migrate`` and with
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -21,6 +23,10 @@ from .conf import octopus_settings, settings
 
 DOCS = "See docs/checks.md."
 
+logger = logging.getLogger(__name__)
+
+MISSING_KEYS_WARNING = "django_octy.W007"
+
 T = TypeVar("T")
 
 
@@ -34,27 +40,62 @@ def _warning(id: str, msg: str, hint: str) -> Warning:
 
 @register("django_octy")
 def check_keys(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    """E001/E002: both keys are needed for every request (unless syncing is turned off)."""
-    messages: list[CheckMessage] = []
+    """E001/E002 where the keys are needed now; W007 where they are not (yet).
+
+    ``runserver`` needs them (so does a Celery worker, which refuses to start on
+    its own: :func:`refuse_to_work_without_keys`). ``migrate``, ``collectstatic``,
+    ``check`` and the rest run in Docker builds and CI jobs that have no secrets:
+    there, missing keys are a warning, not an exit status of 1.
+    """
+    errors = key_errors()
+    if not errors or serves_requests():
+        return errors
+    missing = " and ".join(f'OCTY["{key}"]' for key in missing_keys())
+    return [
+        _warning(
+            MISSING_KEYS_WARNING.removeprefix("django_octy."),
+            f"Octy keys missing ({missing}): changes are recorded, but nothing reaches Octy.",
+            "Set them (or OCTY_PUBLIC_KEY and OCTY_SECRET_KEY in the environment) where "
+            "runserver and the Celery worker run: both refuse to start without them.",
+        )
+    ]
+
+
+def missing_keys() -> list[str]:
+    """The keys syncing needs but the settings lack (none while syncing is turned off)."""
     if not settings.SYNC_ENABLED:
-        return messages
-    if not settings.PUBLIC_KEY:
-        messages.append(
-            _error(
-                "E001",
-                'OCTY["PUBLIC_KEY"] is not set.',
-                "Set it in settings.OCTY or the OCTY_PUBLIC_KEY environment variable.",
-            )
+        return []
+    return [key for key in ("PUBLIC_KEY", "SECRET_KEY") if not getattr(settings, key)]
+
+
+def key_errors() -> list[CheckMessage]:
+    """E001/E002: both keys are needed for every request (unless syncing is turned off)."""
+    ids = {"PUBLIC_KEY": "E001", "SECRET_KEY": "E002"}
+    return [
+        _error(
+            ids[key],
+            f'OCTY["{key}"] is not set.',
+            f"Set it in settings.OCTY or the OCTY_{key} environment variable.",
         )
-    if not settings.SECRET_KEY:
-        messages.append(
-            _error(
-                "E002",
-                'OCTY["SECRET_KEY"] is not set.',
-                "Set it in settings.OCTY or the OCTY_SECRET_KEY environment variable.",
-            )
-        )
-    return messages
+        for key in missing_keys()
+    ]
+
+
+def serves_requests() -> bool:
+    """Whether this process is ``manage.py runserver`` (Django tells a check nothing else
+    about the command that runs it)."""
+    return sys.argv[1:2] == ["runserver"]
+
+
+def refuse_to_work_without_keys(**kwargs: Any) -> None:
+    """Celery's ``worker_init``: a worker with syncing on and no keys would stop every
+    flush, so it does not start. (Celery logs and ignores a receiver's exception, but
+    not ``SystemExit``.)"""
+    errors = key_errors()
+    if errors:
+        reasons = " ".join(f"{error.id}: {error.msg} {error.hint}" for error in errors)
+        logger.critical("The Celery worker refuses to start: %s", reasons)
+        raise SystemExit(f"django-octy: the Celery worker refuses to start. {reasons}")
 
 
 @register("django_octy")
@@ -278,9 +319,14 @@ def check_octopus(
 def check_alarms(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W003: an open alarm (Octy refused the keys...) stops every push until resolved."""
-    from .models import SyncAlarm
+    """W003: an open alarm (Octy refused the keys...) stops every push until resolved.
 
+    A configuration alarm whose settings have been fixed since is resolved first.
+    """
+    from .models import SyncAlarm
+    from .sync.alarms import resolve_fixed_configurations
+
+    read_database(resolve_fixed_configurations, **kwargs)
     alarm = read_database(SyncAlarm.objects.filter(resolved_at__isnull=True).first, **kwargs)
     if alarm is None:
         return []
@@ -288,8 +334,8 @@ def check_alarms(
         _warning(
             "W003",
             f"Syncing to Octy is stopped: {alarm}",
-            "Fix the cause (octy_check says what Octy answers); the next push that "
-            "goes through resolves the alarm.",
+            "Fix the cause (octy_check says what Octy answers). A configuration alarm "
+            "clears once the settings work; refused keys at the next push that goes through.",
         )
     ]
 

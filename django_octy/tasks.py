@@ -37,8 +37,11 @@ seconds; later ones are left to the sweep."""
     retry_backoff=True,
     max_retries=3,
 )
-def flush(self: Task[..., Any], entities: list[str] | None = None) -> dict[str, Any]:
+def flush(self: Task[..., Any], entities: list[str] | None = None) -> None:
     """Push every due row (of ``entities``, default all) to its target.
+
+    It returns nothing: Celery logs a task's result at INFO, and a flush runs every
+    few seconds; ``flush_all`` logs its own line, at INFO only when it is worth it.
 
     A flush that finds more than one batch due (on a database whose claims skip
     locked rows) first sends one more flush, so that an idle worker joins in;
@@ -50,7 +53,6 @@ def flush(self: Task[..., Any], entities: list[str] | None = None) -> dict[str, 
     summary = flush_all(entities)
     if not (summary.stopped or summary.disabled):
         follow_up(summary)
-    return summary.as_dict()
 
 
 def follow_up(summary: FlushSummary) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from celery import Celery
-from django.core.checks import run_checks
+from django.core.checks import ERROR, WARNING, run_checks
 from django.db import models
 
 from django_octy import checks
@@ -38,15 +39,46 @@ def test_good_settings_pass(settings: Any, celery_app: Celery) -> None:
     assert run_checks(tags=["django_octy"]) == []
 
 
-def test_missing_keys(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_keys(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OCTY_PUBLIC_KEY", raising=False)
     monkeypatch.delenv("OCTY_SECRET_KEY", raising=False)
     settings.OCTY = {"BASE_URL": "https://api.octy.ai"}
+
+
+def test_missing_keys_stop_runserver(no_keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["manage.py", "runserver"])
     messages = checks.check_keys()
     assert ids(messages) == ["django_octy.E001", "django_octy.E002"]
+    assert all(message.level == ERROR for message in messages)
     assert "sk_" not in " ".join(str(m) for m in messages)
+
+
+@pytest.mark.parametrize("command", ["migrate", "collectstatic", "check", "makemigrations"])
+def test_missing_keys_only_warn_where_they_are_not_needed(
+    no_keys: None, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A Docker build or a CI job without secrets must not exit 1."""
+    monkeypatch.setattr(sys, "argv", ["manage.py", command])
+    messages = checks.check_keys()
+    assert ids(messages) == ["django_octy.W007"]
+    assert messages[0].level == WARNING
+    assert 'OCTY["PUBLIC_KEY"] and OCTY["SECRET_KEY"]' in messages[0].msg
+
+
+def test_keys_are_not_needed_while_syncing_is_off(
+    no_keys: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["manage.py", "runserver"])
     settings.OCTY = {"BASE_URL": "https://api.octy.ai", "SYNC_ENABLED": False}
     assert checks.check_keys() == []
+    checks.refuse_to_work_without_keys()  # does not exit
+
+
+def test_a_celery_worker_without_keys_refuses_to_start(no_keys: None) -> None:
+    with pytest.raises(SystemExit, match="refuses to start") as exit:
+        checks.refuse_to_work_without_keys()
+    assert "django_octy.E001" in str(exit.value) and "django_octy.E002" in str(exit.value)
 
 
 @pytest.mark.parametrize(
@@ -193,3 +225,25 @@ def test_a_profile_source_that_maps_no_profile_data_is_warned_about() -> None:
 def test_front_end_settings(settings: Any, front_end: dict[str, Any], expected: list[str]) -> None:
     settings.OCTY = {**GOOD, **front_end}
     assert ids(checks.check_front_end()) == expected
+
+
+@pytest.mark.django_db
+def test_a_configuration_alarm_is_over_once_the_settings_make_a_client(settings: Any) -> None:
+    """W003 is re-evaluated for a configuration alarm: fixing the setting is enough to
+    clear it, without waiting for the next flush (or the next push)."""
+    settings.OCTY = {**GOOD, "BASE_URL": "http://127.0.0.1:8765"}
+    raise_alarm(AlarmKind.CONFIGURATION, "The Octy base URL http://127.0.0.1 is not HTTPS")
+    assert ids(checks.check_alarms(databases=["default"])) == ["django_octy.W003"]
+
+    settings.OCTY = {**GOOD, "BASE_URL": "http://127.0.0.1:8765", "ALLOW_INSECURE_BASE_URL": True}
+
+    assert checks.check_alarms(databases=["default"]) == []
+    assert not SyncAlarm.objects.filter(resolved_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_key_alarm_waits_for_a_push(settings: Any) -> None:
+    """Only Octy can say that keys are accepted again: the check cannot clear it."""
+    settings.OCTY = GOOD
+    raise_alarm(AlarmKind.AUTH, "HTTP 401")
+    assert ids(checks.check_alarms(databases=["default"])) == ["django_octy.W003"]

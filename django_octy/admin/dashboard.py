@@ -81,11 +81,13 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "rows": [count_row(e) for e in current.entities if e.entity in target.entities],
         }
         for target in all_targets()
+        if target.configured()
     ]
     return {
         "status": current,
         "states": list(SyncState),
         "targets": targets,
+        "activities": list(current.activity.values()),
         "key_check": key_check,
         "key_check_scheduled": key_check is None and schedule_key_check(),
         "table_sizes": table_sizes(),

@@ -139,6 +139,7 @@ class OctyClient(ClosedOnExit):
             allow_insecure,
             service="Octy",
             secrets="the keys",
+            insecure_setting='OCTY["ALLOW_INSECURE_BASE_URL"]',
             error=OctyConfigurationError,
         )
         self._transport = Transport(

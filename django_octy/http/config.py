@@ -17,11 +17,14 @@ def check_base_url(
     *,
     service: str,
     secrets: str,
+    insecure_setting: str,
     error: type[Exception],
 ) -> str:
     """``base_url`` without its trailing slash, or ``error`` if it cannot be used safely.
 
-    ``secrets`` names what the client sends (``"the keys"``) for the messages.
+    ``secrets`` names what the client sends (``"the keys"``) and ``insecure_setting``
+    the setting that allows plain http (``'OCTY["ALLOW_INSECURE_BASE_URL"]'``), for
+    the messages: most clients are built from settings, not by hand.
     """
     parts = urlsplit(base_url)
     # Never echo the URL itself: credentials written into it must not reach an error.
@@ -35,7 +38,8 @@ def check_base_url(
     if parts.scheme != "https" and not allow_insecure:
         raise error(
             f"The {service} base URL {shown} is not HTTPS; {secrets} would travel in clear. "
-            "Pass allow_insecure=True only for a local test server."
+            f"For a local test server only, set {insecure_setting} = True "
+            "(or pass allow_insecure=True to a client you build yourself)."
         )
     return base_url.rstrip("/")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argparse import ArgumentTypeError
+from collections.abc import Callable
 from datetime import datetime, time
 
 from django.core.management.base import CommandParser
@@ -12,10 +13,22 @@ from django.utils.dateparse import parse_date, parse_datetime
 from ..models import Entity
 
 
-def entity_argument(value: str) -> str:
-    if value not in Entity.values:
-        raise ArgumentTypeError(f"{value!r} is not one of {', '.join(Entity.values)}")
-    return value
+def one_of(names: list[str]) -> Callable[[str], str]:
+    """An argument type that accepts one of ``names``.
+
+    Not ``choices=``: with ``nargs="*"``, Python 3.11's argparse checks the empty
+    list itself against the choices, so giving no argument at all fails.
+    """
+
+    def argument(value: str) -> str:
+        if value not in names:
+            raise ArgumentTypeError(f"{value!r} is not one of {', '.join(names)}")
+        return value
+
+    return argument
+
+
+entity_argument = one_of(list(Entity.values))
 
 
 def add_entities_argument(parser: CommandParser, what: str) -> None:

@@ -146,6 +146,7 @@ class OctopusClient(ClosedOnExit):
             allow_insecure,
             service="Octopus",
             secrets="the credentials",
+            insecure_setting='OCTOPUS["ALLOW_INSECURE"]',
             error=OctopusConfigurationError,
         )
         timeouts = check_timeout(timeout, service="Octopus", error=OctopusConfigurationError)

@@ -27,6 +27,20 @@ def raise_alarm(kind: AlarmKind, message: str) -> None:
         open_alarm.update(**seen)
 
 
+def resolve_fixed_configurations() -> None:
+    """Close the configuration alarm of each target whose settings now make a client.
+
+    Such an alarm says the settings cannot work, so it is over once they can: before
+    any push goes through, and even when nothing is left to push. (A refused-keys
+    alarm is not: only the target can say it accepts the keys again.)
+    """
+    from .targets import all_targets
+
+    for target in all_targets():
+        if target.enabled() and target.settings_problem() is None:
+            resolve_alarms(target.configuration_alarm)
+
+
 def resolve_alarms(*kinds: AlarmKind) -> int:
     """Close the open alarms of these kinds (a push went through again)."""
     return SyncAlarm.objects.filter(kind__in=kinds, resolved_at__isnull=True).update(

@@ -89,6 +89,24 @@ class FlushSummary:
     def total(self, name: str) -> int:
         return sum(getattr(summary, name) for summary in self.entities.values())
 
+    def describe(self) -> str:
+        """One line: the non-zero counts of each entity that sent rows, and why targets stopped."""
+        parts = [
+            f"{name}: "
+            + ", ".join(f"{value} {key}" for key, value in asdict(counts).items() if value)
+            for name, counts in self.entities.items()
+            if counts.sent
+        ]
+        parts += [f"{name} stopped: {reason}" for name, reason in self.stopped_targets.items()]
+        return "; ".join(parts)
+
+    def worth_noticing(self) -> bool:
+        """Whether a person may want to act: rows refused, in backoff or put back, a target
+        stopped. A flush where everything went through is routine."""
+        return bool(
+            self.stopped or self.total("failed") or self.total("retried") or self.total("released")
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "entities": {name: asdict(summary) for name, summary in self.entities.items()},
@@ -352,6 +370,8 @@ def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
     ``OCTY["SYNC_ENABLED"]`` is false; a target that is not switched on is
     skipped (its rows wait). A target stops, with one alarm, when it refuses
     the credentials or its settings cannot make a client; the others go on.
+    A flush that sent rows logs one line: at INFO when it is worth noticing
+    (:meth:`FlushSummary.worth_noticing`), at DEBUG when everything went through.
     """
     summary = FlushSummary()
     if not settings.SYNC_ENABLED:
@@ -361,15 +381,23 @@ def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
     for target in all_targets():
         if target.enabled() and wanted.intersection(target.entities):
             flush_target(target, wanted, summary)
+    if summary.total("sent") or summary.stopped:
+        level = logging.INFO if summary.worth_noticing() else logging.DEBUG
+        logger.log(level, "Flush: %s", summary.describe())
     return summary
 
 
 def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> None:
-    """Drain the wanted entities of one target; resolve its alarms if a push went through."""
+    """Drain the wanted entities of one target.
+
+    Its configuration alarm is resolved once its settings make a client, its
+    refused-keys alarm once a push goes through.
+    """
     target.prepare()
     pushed = False
     try:
         with target.connect() as handlers:
+            resolve_alarms(target.configuration_alarm)  # the settings work again
             for handler in handlers:
                 if handler.entity not in wanted:
                     continue
@@ -388,5 +416,5 @@ def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> 
         target.credentials_answered(False, str(stop))
         return
     if pushed:
-        resolve_alarms(target.auth_alarm, target.configuration_alarm)
+        resolve_alarms(target.auth_alarm)
         target.credentials_answered(True)

@@ -65,16 +65,28 @@ def schedule_flush(delay: float | None = None) -> bool:
         _quiet_until = now + countdown
     try:
         send_flush(countdown)
-    except Exception:  # the broker's errors vary by transport; none may reach the host
+    except Exception as error:  # the broker's errors vary by transport; none may reach the host
         with _lock:
             _quiet_until = time.monotonic() + BROKER_DOWN_PAUSE
         logger.warning(
-            "Could not schedule an Octy flush (is the Celery broker reachable?); "
+            "Could not schedule an Octy flush (%s); "
             "the changes are saved and the periodic sweep will push them.",
+            why_not_sent(error),
             exc_info=True,
         )
         return False
     return True
+
+
+def why_not_sent(error: Exception) -> str:
+    """What to look at when sending a task failed: a missing module is not the broker's fault."""
+    if isinstance(error, ImportError):
+        module = (error.name or "").partition(".")[0] or "a module"
+        return (
+            f"the Celery broker's transport imports {module!r}, which is not installed: "
+            f"pip install {module}"
+        )
+    return "is the Celery broker reachable?"
 
 
 def send_flush(countdown: float = 0.0) -> None:

@@ -138,7 +138,12 @@ def read(obj: models.Model, path: str) -> Any:
     return value() if inspect.ismethod(value) else value
 
 
-def read_json(obj: models.Model, paths: Sequence[str] | Mapping[str, str]) -> dict[str, Any]:
+Paths = Sequence[str] | Mapping[str, str]
+"""Paths whose values make a JSON object: a list keeps each path as its key, a dict
+``{key: path}`` names the keys."""
+
+
+def read_json(obj: models.Model, paths: Paths) -> dict[str, Any]:
     """``{path: value}`` for the paths (``{name: value}`` for a ``{name: path}`` mapping),
     made JSON-ready (dates and decimals as strings)."""
     named = paths if isinstance(paths, Mapping) else {path: path for path in paths}
@@ -248,8 +253,8 @@ class ProfileSource(ObjectSource[H]):
     fields = ("customer_id", "profile_data", "platform_info", "has_charged")
 
     customer_id_field: ClassVar[str] = "pk"
-    profile_data_fields: ClassVar[Sequence[str]] = ()
-    platform_info_fields: ClassVar[Sequence[str]] = ()
+    profile_data_fields: ClassVar[Paths] = ()
+    platform_info_fields: ClassVar[Paths] = ()
     has_charged_field: ClassVar[str | None] = None
 
     def customer_id(self, obj: H) -> str:
@@ -393,7 +398,7 @@ class EventSource(Source[H]):
     event_type: ClassVar[str]
     event_properties: ClassVar[Sequence[str] | None] = None
     customer_field: ClassVar[str] = "customer"
-    properties_fields: ClassVar[Sequence[str]] = ()
+    properties_fields: ClassVar[Paths] = ()
     created_at_field: ClassVar[str | None] = None
 
     def should_record(self, obj: H) -> bool:

@@ -15,9 +15,10 @@ from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from ..models import MODEL_NAMES, Entity, PushLog, SyncAlarm, SyncError, SyncState
+from .alarms import resolve_fixed_configurations
 from .pending import outstanding
 from .resync import MIRRORS
-from .targets import target_of
+from .targets import Target, all_targets, target_of
 from .waiting import Waits, waits
 
 
@@ -44,9 +45,10 @@ class EntityStatus:
 
 @dataclass
 class Activity:
-    """Pushes over a recent window, from the push log and the error log."""
+    """Pushes to one target over a recent window, from the push log and the error log."""
 
     hours: int
+    target: str = ""
     requests: int = 0
     failed_requests: int = 0
     sent: int = 0
@@ -57,8 +59,11 @@ class Activity:
 
 @dataclass
 class Status:
+    """The entities of the targets in use (Octopus once configured), and each target's
+    activity, by target name."""
+
     entities: list[EntityStatus] = field(default_factory=list)
-    activity: Activity = field(default_factory=lambda: Activity(24))
+    activity: dict[str, Activity] = field(default_factory=dict)
     last_alarm: SyncAlarm | None = None
     last_errors: list[SyncError] = field(default_factory=list)
 
@@ -80,7 +85,7 @@ class Status:
                 for e in self.entities
             },
             "oldest_pending": _iso(self.oldest_pending),
-            "activity": asdict(self.activity),
+            "activity": {name: asdict(activity) for name, activity in self.activity.items()},
             "last_alarm": None
             if alarm is None
             else {
@@ -124,24 +129,32 @@ def entity_status(entity: Entity) -> EntityStatus:
     )
 
 
-def recent_activity(hours: int = 24) -> Activity:
+def recent_activity(target: Target, hours: int = 24) -> Activity:
     since = timezone.now() - timedelta(hours=hours)
-    totals = PushLog.objects.filter(created_at__gte=since).aggregate(
+    entities = [str(entity) for entity in target.entities]
+    pushes = PushLog.objects.filter(created_at__gte=since, entity__in=entities)
+    totals = pushes.aggregate(
         requests=Count("pk"),
         failed_requests=Count("pk", filter=~Q(error="")),
         sent=Sum("sent", default=0),
         succeeded=Sum("succeeded", default=0),
         failed=Sum("failed", default=0),
     )
-    errors = SyncError.objects.filter(created_at__gte=since).count()
-    return Activity(hours=hours, errors=errors, **totals)
+    errors = SyncError.objects.filter(created_at__gte=since, entity__in=entities).count()
+    return Activity(hours=hours, target=target.label, errors=errors, **totals)
 
 
 def status(last_errors: int = 5) -> Status:
-    """Everything at once: per-entity counts, the last day's pushes, the last alarm and errors."""
+    """Everything at once: per-entity counts and the last day's pushes of the targets in use,
+    the last alarm and errors.
+
+    A configuration alarm whose settings work again is resolved first.
+    """
+    resolve_fixed_configurations()
+    targets = [target for target in all_targets() if target.configured()]
     return Status(
-        entities=[entity_status(entity) for entity in Entity],
-        activity=recent_activity(),
+        entities=[entity_status(entity) for target in targets for entity in target.entities],
+        activity={target.name: recent_activity(target) for target in targets},
         last_alarm=SyncAlarm.objects.order_by("-last_seen_at", "-id").first(),
         last_errors=list(SyncError.objects.order_by("-created_at", "-id")[:last_errors]),
     )

@@ -11,6 +11,7 @@ did not install the ``testing`` extra.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,13 +21,20 @@ if TYPE_CHECKING:
 __all__ = ["FakeOctopus", "FakeOcty"]
 
 
+NEEDS_WERKZEUG = (
+    "The fake servers of django_octy.testing serve over werkzeug, which is not installed: "
+    'pip install "django-octy[testing]"'
+)
+
+
 def __getattr__(name: str) -> Any:
-    if name == "FakeOcty":
-        from .server import FakeOcty
-
-        return FakeOcty
-    if name == "FakeOctopus":
-        from .octopus import FakeOctopus
-
-        return FakeOctopus
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    modules = {"FakeOcty": ".server", "FakeOctopus": ".octopus"}
+    if name not in modules:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        module = importlib.import_module(modules[name], __name__)
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] != "werkzeug":
+            raise
+        raise ModuleNotFoundError(NEEDS_WERKZEUG, name=missing.name) from missing
+    return getattr(module, name)

@@ -13,8 +13,6 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .server import FakeOcty
-
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -29,6 +27,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        from . import FakeOcty
+    except ModuleNotFoundError as missing:  # the testing extra is not installed
+        print(missing, file=sys.stderr)
+        return 1
     octy = FakeOcty(args.public_key, args.secret_key, args.port, args.latency)
     stopping = threading.Event()
 

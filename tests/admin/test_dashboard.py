@@ -61,9 +61,26 @@ def test_counts_per_entity_and_state(superuser_client: Client, activity: None) -
 
 def test_last_day_of_pushes_and_errors(superuser_client: Client, activity: None) -> None:
     response = superuser_client.get(reverse(DASHBOARD))
-    activity_now = response.context["status"].activity
+    activity_now = response.context["status"].activity["octy"]
     assert (activity_now.requests, activity_now.sent, activity_now.succeeded) == (1, 5, 4)
     assert (activity_now.failed, activity_now.errors) == (1, 1)
+
+
+def test_each_target_has_its_own_figures(
+    superuser_client: Client, activity: None, settings: Any
+) -> None:
+    PushLog.objects.create(entity="octopus_entry", operation="create", sent=3, duration=1)
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+    assert 'data-target="octopus"' not in page, "not configured: not shown"
+    assert 'data-target="octy"' in page
+
+    settings.OCTOPUS = {"BASE_URL": "https://crm.example", "TOKEN": "t"}
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+
+    table = page.split('id="octy-activity"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="col">Octy</th><th scope="col">Octopus</th>' in table
+    sent = table.split("Objects sent</th>", 1)[1].split("</tr>", 1)[0]
+    assert sent == '<td class="octy-number">5</td><td class="octy-number">3</td>'
 
 
 def test_last_alarm(superuser_client: Client) -> None:

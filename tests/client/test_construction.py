@@ -21,6 +21,7 @@ def test_plain_http_url_is_refused(octy: FakeOcty) -> None:
     with raises(OctyConfigurationError) as info:
         OctyClient(octy.public_key, octy.secret_key, base_url=octy.url)
     assert "not HTTPS" in str(info.value)
+    assert 'set OCTY["ALLOW_INSECURE_BASE_URL"] = True' in str(info.value), "the setting, named"
     assert "allow_insecure=True" in str(info.value)
     assert octy.request_log == []
 

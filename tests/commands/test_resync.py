@@ -165,7 +165,7 @@ def test_one_rejected_object_fails_alone_with_exit_code_3(octy: FakeOcty) -> Non
     result = run("octy_resync", "profile")
 
     assert result.code == 3
-    assert "1 objects were refused by Octy" in result.stderr
+    assert "1 objects were refused (1 by Octy)" in result.stderr
     assert set(octy.profiles) == {"c000000", "c000002"}
     failed = Profile.objects.get(state=SyncState.FAILED)
     assert failed.customer_id == "c000001" and "'age' must be an integer" in failed.last_error

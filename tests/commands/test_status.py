@@ -48,7 +48,10 @@ def test_status_shows_counts_per_entity_and_state(rows: None) -> None:
     profile = next(line for line in lines if line.startswith("Profile"))
     assert profile.split()[:7] == ["Profile", "1", "1", "1", "0", "0", "3"]
     assert "3 h 5 min" in profile
-    assert "1 requests (0 failed), 1 of 2 objects accepted, 1 errors logged" in result.stdout
+    assert (
+        "Octy, last 24 h: 1 requests (0 failed), 1 of 2 objects accepted, 1 errors logged"
+        in result.stdout
+    )
     assert "Alarms: none." in result.stdout
     assert "Create profile b: bad age" in result.stdout
 
@@ -62,9 +65,26 @@ def test_status_json(rows: None) -> None:
     assert data["entities"]["profile"]["failed"] == 1
     assert data["entities"]["item"]["pending"] == 1
     assert data["entities"]["profile"]["oldest_pending"] == data["oldest_pending"] is not None
-    assert data["activity"]["sent"] == 2
+    assert data["activity"]["octy"]["sent"] == 2
     assert data["last_alarm"]["open"] is True
     assert data["last_errors"][0]["identifier"] == "b"
+
+
+def test_status_lists_octopus_only_once_it_is_configured(rows: None, settings: Any) -> None:
+    PushLog.objects.create(entity="octopus_entry", operation="create", sent=3, duration=0.1)
+    SyncError.objects.create(entity="octopus_entry", identifier="e1", operation="create")
+
+    without = run("octy_status")
+
+    assert "Octopus" not in without.stdout
+    assert "1 of 2 objects accepted, 1 errors logged" in without.stdout, "Octy's alone"
+
+    settings.OCTOPUS = {"BASE_URL": "https://crm.example", "TOKEN": "t"}
+    data = json.loads(run("octy_status", "--json").stdout)
+
+    assert data["entities"]["octopus_entry"]["target"] == "Octopus"
+    assert data["activity"]["octy"]["sent"] == 2 and data["activity"]["octy"]["errors"] == 1
+    assert data["activity"]["octopus"]["sent"] == 3 and data["activity"]["octopus"]["errors"] == 1
 
 
 def test_status_shows_an_open_alarm(rows: None) -> None:

@@ -137,6 +137,7 @@ def test_vendor_id_and_app_key_are_sent_when_the_server_needs_them() -> None:
         ({}, "personal access token, or a database, uid and password"),
         ({"database": "d", "uid": "u"}, "personal access token"),
         ({"token": "t", "base_url": "http://crm.example"}, "not HTTPS"),
+        ({"token": "t", "base_url": "http://crm.example"}, 'set OCTOPUS["ALLOW_INSECURE"] = True'),
         ({"token": "t", "base_url": "https://u:pw@crm.example"}, "must not contain credentials"),
         ({"token": "t", "method_style": "soap"}, "method_style"),
         ({"token": "t", "max_retries": -1}, "max_retries"),

@@ -181,3 +181,13 @@ def test_entries_waiting_for_an_unconfigured_crm_are_a_database_warning(settings
     (warning,) = check_waiting_entries(databases=["default"])
     assert warning.id == "django_octy.W004"
     assert check_waiting_entries() == []  # only when asked for the database
+
+
+def test_resync_names_the_crm_for_the_crm_s_refusals(crm: FakeOctopus, wine_shop: Company) -> None:
+    crm.reject_entry("FirstName", "Bob", "Bob is not welcome")
+
+    result = run("octy_resync", "octopus_entry", "--verbosity", "0")
+
+    assert result.code == 3
+    assert "1 objects were refused (1 by Octopus)" in result.stderr
+    assert "by Octy" not in result.stderr

@@ -529,3 +529,37 @@ def test_a_customer_id_with_a_comma_that_octy_has_is_adopted(octy: FakeOcty) -> 
     row = Profile.objects.get()
     assert (row.state, row.octy_id) == (SyncState.SYNCED, existing["profile_id"])
     assert octy.profiles["a,b@x.org"]["profile_data"] == {"city": "Oslo"}
+
+
+def test_a_configuration_alarm_closes_once_the_setting_is_fixed(
+    octy: FakeOcty, settings: Any
+) -> None:
+    """The walk of docs/testing.md without ALLOW_INSECURE_BASE_URL, then with it.
+
+    The alarm says the settings cannot make a client: it is over as soon as they can,
+    before any push goes through (there may be nothing left to push).
+    """
+    settings.OCTY = {**settings.OCTY, "ALLOW_INSECURE_BASE_URL": False}
+    customers(1)
+
+    stopped = flush_all()
+
+    alarm = SyncAlarm.objects.get()
+    assert (alarm.kind, alarm.is_open) == ("configuration", True)
+    assert 'OCTY["ALLOW_INSECURE_BASE_URL"] = True' in alarm.message == stopped.stopped
+    settings.OCTY = {**settings.OCTY, "ALLOW_INSECURE_BASE_URL": True}
+    open_at_pushes: list[bool] = []
+
+    def record(**kwargs: Any) -> None:
+        open_at_pushes.append(SyncAlarm.objects.filter(resolved_at__isnull=True).exists())
+
+    pre_push.connect(record)
+    try:
+        summary = flush_all()
+    finally:
+        pre_push.disconnect(record)
+
+    assert not summary.stopped
+    assert open_at_pushes and not any(open_at_pushes)
+    alarm.refresh_from_db()
+    assert not alarm.is_open

@@ -3,6 +3,11 @@ the follow-up a flush schedules for the rows it leaves waiting."""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,3 +154,78 @@ def test_rows_a_flush_puts_back_in_backoff_get_a_follow_up(
     assert row.state == SyncState.PENDING and row.next_attempt_at is not None
     assert len(follow_ups) == 1
     assert follow_ups[0] is not None and follow_ups[0] >= FAST["FLUSH_DELAY"]
+
+
+MISSING_MODULE = """
+import logging, sys
+sys.modules["packaging"] = None  # installed here; absent where only django-octy[redis] was
+import django
+django.setup()
+import tests.celery_app
+from django_octy.sync.scheduling import schedule_flush
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+assert schedule_flush() is False
+"""
+
+
+def test_a_transport_s_missing_module_is_named_not_blamed_on_the_broker() -> None:
+    """kombu's Redis transport imports ``packaging`` without depending on it."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",  # never reached: the import fails first
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MISSING_MODULE], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    warning = done.stderr.splitlines()[0]
+    assert "imports 'packaging', which is not installed: pip install packaging" in warning
+    assert "broker reachable" not in warning
+
+
+def flush_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "django_octy.sync.flush" and record.getMessage().startswith("Flush")
+    ]
+
+
+def test_a_flush_that_went_through_logs_one_debug_line(
+    octy: FakeOcty, caplog: pytest.LogCaptureFixture
+) -> None:
+    Customer.objects.create(email="ann@example.com")
+    caplog.set_level(logging.DEBUG)
+
+    result = tasks.flush.apply().result
+
+    assert result is None, "Celery logs a task's result at INFO, after every flush"
+    [(level, line)] = flush_lines(caplog)
+    assert level == logging.DEBUG
+    assert "; profile: 1 sent, 1 created, 1 requests" in line
+
+
+def test_a_flush_with_refusals_logs_them_at_info(
+    octy: FakeOcty, caplog: pytest.LogCaptureFixture
+) -> None:
+    Customer.objects.create(email="ann@example.com")
+    bob = Customer.objects.create(email="bob@example.com")
+    octy.reject_object(str(bob.pk), "Profile blocked")
+    caplog.set_level(logging.INFO)
+
+    tasks.flush.apply()
+
+    [(level, line)] = flush_lines(caplog)
+    assert level == logging.INFO
+    assert "; profile: 2 sent, 1 created, 1 failed, 1 requests" in line
+
+
+def test_a_flush_with_nothing_due_logs_nothing_at_info(
+    octy: FakeOcty, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    tasks.flush.apply()
+    assert flush_lines(caplog) == []

@@ -69,3 +69,27 @@ def test_a_busy_port_is_a_clear_error() -> None:
         )
     assert result.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+WITHOUT_WERKZEUG = """
+import runpy, sys
+sys.modules["werkzeug"] = None  # as in a project without the testing extra
+sys.argv = ["python -m django_octy.testing", "--port", "0"]
+runpy.run_module("django_octy.testing", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_without_the_testing_extra_it_says_what_to_install() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_WERKZEUG], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert 'werkzeug, which is not installed: pip install "django-octy[testing]"' in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_without_the_testing_extra_importing_the_fake_says_what_to_install() -> None:
+    code = 'import sys; sys.modules["werkzeug"] = None; from django_octy.testing import FakeOcty'
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert 'pip install "django-octy[testing]"' in done.stderr

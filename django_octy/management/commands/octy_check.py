@@ -7,7 +7,7 @@ from typing import Any
 from django.core.checks import ERROR, CheckMessage, run_checks
 from django.core.management.base import BaseCommand, CommandError
 
-from ...checks import check_alarms
+from ...checks import MISSING_KEYS_WARNING, check_alarms, key_errors
 from ...conf import settings
 from ...keycheck import check_keys
 
@@ -25,7 +25,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Octy API: {settings.BASE_URL}")
         self.stdout.write(f"Public key: {settings.PUBLIC_KEY or '(not set)'}")
         self.stdout.write(f"Secret key: {'set (hidden)' if settings.SECRET_KEY else '(not set)'}")
-        messages = [*run_checks(tags=["django_octy"]), *check_alarms(databases=["default"])]
+        # Missing keys are errors here (W007 says the same as a warning elsewhere).
+        others = [m for m in run_checks(tags=["django_octy"]) if m.id != MISSING_KEYS_WARNING]
+        messages = [*key_errors(), *others, *check_alarms(databases=["default"])]
         for message in messages:
             self.stdout.write(self.describe(message))
         errors = [m for m in messages if m.level >= ERROR]

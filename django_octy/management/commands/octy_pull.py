@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...client import OctyError
 from ...readback import PULLABLE, pull
+from ..arguments import one_of
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "entities",
             nargs="*",
-            choices=[str(entity) for entity in PULLABLE],
+            type=one_of([str(entity) for entity in PULLABLE]),
             metavar="ENTITY",
             help=f"What to pull (default: all): {', '.join(PULLABLE)}.",
         )

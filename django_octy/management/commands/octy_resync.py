@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,9 @@ from tqdm import tqdm
 
 from ...conf import settings
 from ...models import Entity
+from ...sync.flush import FlushSummary
 from ...sync.resync import ResyncSummary, plan, resync
+from ...sync.targets import target_of
 from ..arguments import add_entities_argument, positive_int, since_argument
 from ..reporting import table
 
@@ -154,7 +157,7 @@ class Command(BaseCommand):
         problems = []
         if flush.total("failed"):
             problems.append(
-                f"{flush.total('failed')} objects were refused by Octy: see octy_status or "
+                f"{refusals(flush)}: see octy_status or "
                 "the error log in the admin, fix them, then octy_retry_failed."
             )
         if summary.mapping_errors:
@@ -170,4 +173,13 @@ class Command(BaseCommand):
             )
         if problems:
             raise CommandError("\n".join(problems), returncode=EXIT_INCOMPLETE)
-        self.stdout.write(self.style.SUCCESS("Resync complete: Octy confirmed every object."))
+        self.stdout.write(self.style.SUCCESS("Resync complete: every object was confirmed."))
+
+
+def refusals(flush: FlushSummary) -> str:
+    """``"3 objects were refused (2 by Octy, 1 by Octopus)"``: each target named for its own."""
+    refused: Counter[str] = Counter()
+    for entity, counts in flush.entities.items():
+        refused[target_of(entity).label] += counts.failed
+    by_target = ", ".join(f"{count} by {label}" for label, count in refused.items() if count)
+    return f"{flush.total('failed')} objects were refused ({by_target})"

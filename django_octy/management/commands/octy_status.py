@@ -48,12 +48,12 @@ class Command(BaseCommand):
         headers = ["Entity", *(state.label for state in states), "Total", "Oldest pending"]
         self.stdout.write(table(headers, rows))
         self.print_waiting(current)
-        activity = current.activity
-        self.stdout.write(
-            f"\nLast {activity.hours} h: {activity.requests} requests "
-            f"({activity.failed_requests} failed), {activity.succeeded} of {activity.sent} "
-            f"objects accepted, {activity.errors} errors logged."
-        )
+        for activity in current.activity.values():
+            self.stdout.write(
+                f"\n{activity.target}, last {activity.hours} h: {activity.requests} requests "
+                f"({activity.failed_requests} failed), {activity.succeeded} of {activity.sent} "
+                f"objects accepted, {activity.errors} errors logged."
+            )
         alarm = current.last_alarm
         if alarm is None:
             self.stdout.write("Alarms: none.")

@@ -61,6 +61,10 @@ class Target(ABC):
     handler_classes: ClassVar[Sequence[Callable[[Any], Handler]]]
     """The handlers, each built over the client, in the order a flush drains them."""
 
+    def configured(self) -> bool:
+        """Whether the project uses this target at all (status pages list only those)."""
+        return True
+
     @abstractmethod
     def enabled(self) -> bool:
         """Whether the settings switch this target on (its rows wait, recorded, otherwise)."""
@@ -88,6 +92,14 @@ class Target(ABC):
     @abstractmethod
     def make_client(self) -> AbstractContextManager[Any]:
         """A new client from the settings (the caller closes it)."""
+
+    def settings_problem(self) -> str | None:
+        """Why the settings cannot make a client (no request is sent), or ``None``."""
+        try:
+            with self.make_client():
+                return None
+        except self.configuration_error_class as error:
+            return str(error)
 
     @contextmanager
     def connect(self) -> Iterator[Sequence[Handler]]:

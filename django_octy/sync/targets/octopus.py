@@ -29,6 +29,9 @@ class OctopusTarget(Target):
     configuration_error_class = OctopusConfigurationError
     handler_classes = HANDLERS
 
+    def configured(self) -> bool:
+        return bool(octopus_settings.configured)
+
     def enabled(self) -> bool:
         return bool(
             settings.SYNC_ENABLED and octopus_settings.configured and octopus_settings.ENABLED
