@@ -64,6 +64,12 @@ class EntryFinder:
             ]
         return {"$AND": conditions}
 
+    def exists(self, key: str) -> bool:
+        """Whether the entry ``key`` names is still in the CRM (``Key`` ``$EQ`` a Key, as in
+        the vendor's collection)."""
+        found = self.client.read_entries({"Key": 1}, {"Key": {"$EQ": key}}, top=1)
+        return next(found, None) is not None
+
     def find(self, row: OctopusEntry, payload: JSON) -> JSON | None:
         """The entry (``Key`` and ``Type``) that is the row's, or ``None``."""
         candidates = self.client.read_entries(
