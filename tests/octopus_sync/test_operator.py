@@ -167,8 +167,9 @@ def test_checks_for_the_octopus_settings(settings: Any) -> None:
         "BASE_URL": "https://crm.example/octopus",
         "TOKEN": "t",
         "METHOD_STYLE": "old",
+        "ENTRIES_PER_REQUEST": 0,
     }
-    assert [m.id for m in check_octopus()] == ["django_octy.E008"]
+    assert [m.id for m in check_octopus()] == ["django_octy.E008", "django_octy.E009"]
 
     settings.OCTOPUS = {"BASE_URL": "https://crm.example/octopus", "TOKEN": "t"}
     assert check_octopus() == []

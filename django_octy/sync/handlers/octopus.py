@@ -55,6 +55,7 @@ ACTIONS: dict[Operation, WriteAction] = {
 
 
 def entries_per_request() -> int:
+    """``OCTOPUS["ENTRIES_PER_REQUEST"]`` (check E009 reports a value that is not a count)."""
     return max(1, int(octopus_settings.ENTRIES_PER_REQUEST))
 
 
