@@ -96,6 +96,9 @@ class EntryHandler(Handler):
         self.fresh_keys: dict[int, str] = {}
         """Keys looked up during this push, by row id: newer than the ones cached."""
 
+    def batch_limit(self, operation: Operation) -> int:
+        return entries_per_request()
+
     def identifier(self, row: SyncedObject) -> str:
         assert isinstance(row, OctopusEntry)
         return row.reference or f"{row.entry_type} {row}"
@@ -162,9 +165,7 @@ class EntryHandler(Handler):
                         outcomes[row.pk] = self.push_entry(operation, row)
                     else:
                         batched.append((row, data))
-            size = entries_per_request()
-            for start in range(0, len(batched), size):
-                self.push_batch(operation, batched[start : start + size], outcomes)
+            self.push_batch(operation, batched, outcomes)
         except OctopusError as error:
             raise PushInterrupted(outcomes, error) from error
         return outcomes
@@ -187,7 +188,8 @@ class EntryHandler(Handler):
         batch: list[tuple[OctopusEntry, JSON]],
         outcomes: dict[int, Outcome],
     ) -> None:
-        """Send ``batch`` as aliased requests until every row has its outcome."""
+        """Send ``batch`` as aliased requests until every row has its outcome (a request
+        stopped at a refused entry is followed by one with the entries after it)."""
         while len(batch) > 1:
             try:
                 answers = self.client.write_entries(ACTIONS[operation], [data for _, data in batch])
