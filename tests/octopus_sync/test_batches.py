@@ -218,3 +218,36 @@ def test_contacts_go_in_a_request_after_their_parents_with_the_parents_keys(
             continue
         assert row.state == SyncState.SYNCED
         assert crm.entries[str(row.octy_id)]["ParentKey"] == entry_of(parent).octy_id
+
+
+def test_keys_of_an_older_session_are_renewed_for_the_rest_of_the_request(
+    crm: FakeOctopus,
+) -> None:
+    """Keys are valid for the session that read them ("Field and Object Types / Key"; the
+    fake refuses the others with ``session_keys``). A request stopped at a stale Key sends
+    that entry alone with its current Key, then the rest with theirs, looked up at once,
+    instead of stopping again at each one."""
+    crm.state.session_keys = True
+    made = companies(*(f"Shop {n}" for n in range(10)))
+    flush_all([ENTRY])
+    crm.expire_tokens()  # a new session: the cached Keys are refused from now on
+    crm.request_log.clear()
+
+    for company in made:
+        company.name += " Ltd"
+        company.save()
+        Person.objects.create(company=company, last_name="Lee")
+    summary = flush_all([ENTRY])
+
+    assert (summary.of(ENTRY).updated, summary.of(ENTRY).created) == (10, 10)
+    assert summary.of(ENTRY).failed == 0
+    assert all(
+        e["CompanyName"].endswith(" Ltd")
+        for e in crm.entries.values()
+        if "CompanyName" in e and e["Type"] == "Company"
+    )
+    contacts = [e for e in crm.entries.values() if e["Type"] == "Contact"]
+    assert len(contacts) == 10 and {e["ParentKey"] for e in contacts} == {
+        str(entry_of(company).octy_id) for company in made
+    }
+    assert methods(crm).count("Update") + methods(crm).count("Create") <= 6

@@ -47,6 +47,7 @@ from . import Handler, PushInterrupted
 from .octopus_lookup import EntryFinder, create_may_have_happened
 
 JSON = dict[str, Any]
+KEY_FIELDS = ("Key", "ParentKey")
 ACTIONS: dict[Operation, WriteAction] = {
     Operation.CREATE: "Create",
     Operation.UPDATE: "Update",
@@ -218,13 +219,34 @@ class EntryHandler(Handler):
             if answer is not None:
                 outcomes[row.pk] = self.written(operation, row, answer)
                 continue
+            known_keys = dict(self.fresh_keys)
             with refusal_of(row, operation, outcomes):
                 outcomes[row.pk] = self.push_entry(operation, row)
+            if self.fresh_keys != known_keys:  # refused for a stale Key: the rest's may be too
+                return self.with_current_keys(batch[index + 1 :])
             untold = operation == Operation.UPDATE and not stopped.written
             if untold and isinstance(outcomes[row.pk], Synced):
                 continue  # the refused Update may be further on: they go alone until it is
             return batch[index + 1 :]
         return []
+
+    def with_current_keys(
+        self, batch: list[tuple[OctopusEntry, JSON]]
+    ) -> list[tuple[OctopusEntry, JSON]]:
+        """``batch`` with the Keys its payloads name (``Key``, ``ParentKey``) as this session
+        names them now, looked up in one request."""
+        named = sorted({data[name] for _, data in batch for name in KEY_FIELDS if data.get(name)})
+        current = self.finder.current_keys(named)
+
+        def renamed(data: JSON) -> JSON:
+            keys = {
+                name: current.get(str(stable_id_of(data[name])), data[name])
+                for name in KEY_FIELDS
+                if data.get(name)
+            }
+            return {**data, **keys}
+
+        return [(row, renamed(data)) for row, data in batch]
 
     def applied_before_stop(
         self,

@@ -70,6 +70,20 @@ class EntryFinder:
         found = self.client.read_entries({"Key": 1}, {"Key": {"$EQ": key}}, top=1)
         return next(found, None) is not None
 
+    def current_keys(self, keys: list[str]) -> dict[str, str]:
+        """The Keys this session names the entries of ``keys`` with, by stable identity: one
+        Read (``$OR`` of ``Key`` ``$EQ`` a Key, forms of the vendor's collection)."""
+        if not keys:
+            return {}
+        query = {"$OR": [{"Key": {"$EQ": key}} for key in keys]}
+        entries = self.client.read_entries({"Key": 1}, query, page_size=PAGE_SIZE)
+        keys_by_identity = {stable_id_of(entry.get("Key")): entry.get("Key") for entry in entries}
+        return {
+            identity: key
+            for identity, key in keys_by_identity.items()
+            if identity is not None and isinstance(key, str)
+        }
+
     def find(self, row: OctopusEntry, payload: JSON) -> JSON | None:
         """The entry (``Key`` and ``Type``) that is the row's, or ``None``."""
         candidates = self.client.read_entries(
