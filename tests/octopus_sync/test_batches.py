@@ -274,3 +274,21 @@ def test_contacts_naming_parents_by_keys_of_an_older_session_are_renewed_at_once
     # twice around its parent's Key looked up, then the others' parents' Keys in one Read
     # and the nine contacts in one request
     assert (methods(crm).count("Create"), methods(crm).count("Read")) == (4, 3)
+
+
+def test_entries_of_one_request_with_the_same_fields_are_not_taken_for_one(
+    crm: FakeOctopus,
+) -> None:
+    """Batch Queries: the payloads before a refused one are committed, and the answer
+    (error only) does not say so; two of them with the same fields are looked up, each
+    row gets an entry of its own (no entry left without its row)."""
+    crm.reject_entry("CompanyName", "Bad Co", "CompanyName is not allowed")
+    made = companies("Twin", "Twin", "Bad Co", "Four")
+
+    flush_all([ENTRY])
+
+    twins = [entry_of(company) for company in made[:2]]
+    assert {row.state for row in twins} == {SyncState.SYNCED}
+    assert twins[0].octy_id != twins[1].octy_id
+    assert names_in_crm(crm) == ["Four", "Twin", "Twin"]
+    assert {str(row.octy_id) for row in twins} < set(crm.entries)

@@ -40,6 +40,9 @@ class EntryFinder:
 
     def __init__(self, client: OctopusClient) -> None:
         self.client = client
+        self.found_for: dict[str, int] = {}
+        """Identities found during this push, by the id of the row they were found for: rows
+        of one request that send the same fields are not saved yet, and must not share one."""
 
     @staticmethod
     def reference_field() -> str:
@@ -96,9 +99,14 @@ class EntryFinder:
             if row.octy_id:
                 if identity == row.octy_id:
                     return entry
-            elif not held_by_another(identity, row):
+            elif self.free_for(identity, row):
+                self.found_for[identity] = row.pk
                 return entry
         return None
+
+    def free_for(self, identity: str, row: OctopusEntry) -> bool:
+        """Whether no other row holds ``identity``, nor was found to have it in this push."""
+        return self.found_for.get(identity, row.pk) == row.pk and not held_by_another(identity, row)
 
 
 def held_by_another(identity: str, row: OctopusEntry) -> bool:
