@@ -280,7 +280,8 @@ def check_celery(
 def check_octopus(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """E006-E008: an Octopus target that is switched on needs credentials and HTTPS."""
+    """E006-E008, E011: an Octopus target that is switched on needs credentials, HTTPS, a method
+    style and a number of entries per request it can use."""
     if not (octopus_settings.configured and settings.SYNC_ENABLED and octopus_settings.ENABLED):
         return []
     messages: list[CheckMessage] = []
@@ -310,6 +311,18 @@ def check_octopus(
                 "E008",
                 f'OCTOPUS["METHOD_STYLE"] is {octopus_settings.METHOD_STYLE!r}.',
                 'Use "current" (Create, Read...) or "entity" (AbEntryCreate, AbEntryRead...).',
+            )
+        )
+    per_request = octopus_settings.ENTRIES_PER_REQUEST
+    if not (
+        isinstance(per_request, int) and not isinstance(per_request, bool) and per_request >= 1
+    ):
+        messages.append(
+            _error(
+                "E011",
+                f'OCTOPUS["ENTRIES_PER_REQUEST"] must be a whole number of 1 or more, '
+                f"got {per_request!r}.",
+                "Use 50 (the default), or 1 to send one entry per request.",
             )
         )
     return messages

@@ -73,6 +73,7 @@ OCTOPUS_DEFAULTS: dict[str, Any] = {
     "ALLOW_INSECURE": False,
     "ENABLED": True,
     "BATCH_SIZE": 100,
+    "ENTRIES_PER_REQUEST": 50,
     "REFERENCE_FIELD": "",
 }
 

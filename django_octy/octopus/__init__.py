@@ -10,6 +10,7 @@ with OctopusClient(base_url, database="shop", uid="crm-user", password="...") as
 from .client import OctopusClient
 from .errors import (
     OctopusAuthError,
+    OctopusBatchError,
     OctopusConfigurationError,
     OctopusEntryError,
     OctopusError,
@@ -21,6 +22,7 @@ from .keys import EntryIdentity, decode_key
 __all__ = [
     "EntryIdentity",
     "OctopusAuthError",
+    "OctopusBatchError",
     "OctopusClient",
     "OctopusConfigurationError",
     "OctopusEntryError",

@@ -16,6 +16,7 @@ form. A Key stays opaque to the client.
 from __future__ import annotations
 
 import base64
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from ..http.session import ClosedOnExit
 from .answers import Answer, answer_code, failure, refuses_token
 from .errors import (
     OctopusAuthError,
+    OctopusBatchError,
     OctopusConfigurationError,
     OctopusEntryError,
     OctopusError,
@@ -42,6 +44,7 @@ ENTITY = "AbEntry"
 COMPATIBILITY = {"AbEntryKey": "2.0"}
 
 MethodStyle = Literal["current", "entity"]
+WriteAction = Literal["Create", "Update", "Delete"]
 METHOD_STYLES: tuple[MethodStyle, ...] = ("current", "entity")
 
 
@@ -99,6 +102,12 @@ def refused(error: OctopusAuthError, message: str) -> OctopusAuthError:
         error_codes=error.error_codes,
         status=error.status,
     )
+
+
+def written_data(payload: Any) -> dict[str, Any]:
+    """The ``Data`` of one payload's answer (``{}`` when it has none)."""
+    data = payload.get("Data") if isinstance(payload, Mapping) else None
+    return dict(data) if isinstance(data, Mapping) else {}
 
 
 def _present(value: Any) -> str | None:
@@ -251,8 +260,14 @@ class OctopusClient(ClosedOnExit):
 
     def _call(self, action: str, request: Mapping[str, Any], retries: int | None = None) -> Answer:
         """Send an AbEntry method with the token; one re-authentication if it is refused."""
+        return self._call_named(action, {ENTITY: request}, retries)
+
+    def _call_named(
+        self, action: str, requests: Mapping[str, Mapping[str, Any]], retries: int | None = None
+    ) -> Answer:
+        """Send an AbEntry method with its payloads by name (``AbEntry``, or aliases)."""
         method = self._method(action)
-        body = {ENTITY: request, "Compatibility": dict(COMPATIBILITY)}
+        body = {**requests, "Compatibility": dict(COMPATIBILITY)}
         token = self._token()
         answer = self._post_authorized(method, body, token, retries)
         if not isinstance(answer, OctopusAuthError):
@@ -293,9 +308,7 @@ class OctopusClient(ClosedOnExit):
             self._method(action),
             OctopusEntryError,
         )
-        entity = answer.get(ENTITY)
-        written = entity.get("Data") if isinstance(entity, Mapping) else None
-        return dict(written) if isinstance(written, Mapping) else {}
+        return written_data(answer.get(ENTITY))
 
     # AbEntry.
 
@@ -335,6 +348,40 @@ class OctopusClient(ClosedOnExit):
     def delete_entry(self, key: str) -> dict[str, Any]:
         """Delete the entry ``key`` names; returns the answer's Data (its Key)."""
         return self._write("Delete", {"Key": key})
+
+    def write_entries(
+        self, action: WriteAction, entries: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Send ``entries`` in one request as aliased payloads (``AbEntry.1``, ``AbEntry.2``...);
+        returns each one's Data (a created entry's with its new Key), in order.
+
+        ``action`` is ``Create`` (data without a Key), ``Update`` (data with the
+        entry's Key) or ``Delete`` (data holding the Key only). Octopus applies
+        the payloads in order, each committed alone, and stops at the first it
+        refuses (maximizercrm/octopus-api, postman/collections/OctopusAPI.json,
+        "Batch Queries"): that raises :class:`OctopusBatchError`, whose
+        ``written`` holds what the answer told of the payloads applied before it
+        (nothing when the answer carries the error only). A Create is not
+        repeated after a lost answer: some of its entries may exist.
+        """
+        if action == "Create" and any(data.get("Key") is not None for data in entries):
+            raise ValueError("write_entries('Create') takes data without a Key")
+        if action != "Create" and not all(data.get("Key") for data in entries):
+            raise ValueError(f"write_entries({action!r}) needs every entry's Key")
+        aliases = [f"{ENTITY}.{number}" for number in range(1, len(entries) + 1)]
+        requests = {
+            alias: {"Data": {"Key": None, **data} if action == "Create" else dict(data)}
+            for alias, data in zip(aliases, entries, strict=True)
+        }
+        answer = self._call_named(action, requests, retries=0 if action == "Create" else None)
+        written = [written_data(answer.get(alias)) for alias in aliases]
+        if answer_code(answer) != 0:
+            error = failure(
+                answer, self._method(action), "Octopus refused the request", OctopusBatchError
+            )
+            error.written = list(itertools.takewhile(bool, written))
+            raise error
+        return written
 
     def read_entries(
         self,

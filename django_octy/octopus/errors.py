@@ -9,6 +9,8 @@ the method name only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..http.errors import ServiceError
 
 
@@ -83,6 +85,21 @@ class OctopusAuthError(OctopusError):
 
 class OctopusEntryError(OctopusError):
     """Octopus refused the entry sent (a required field missing, a Type change...): permanent."""
+
+
+class OctopusBatchError(OctopusEntryError):
+    """Octopus refused one payload of an aliased request and applied none after it.
+
+    ``written`` holds the Data the answer gave of the payloads applied before
+    the refused one, in order: empty when the answer carries the error only
+    (then how many were applied is not told).
+    """
+
+    written: list[dict[str, Any]]
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.written = []
 
 
 class OctopusRateLimitError(OctopusError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_octy.octopus import OctopusClient, OctopusEntryError, decode_key
+from django_octy.octopus import OctopusBatchError, OctopusClient, OctopusEntryError, decode_key
 from django_octy.testing import FakeOctopus
 
 from .conftest import ClientFactory, company, contact
@@ -170,3 +170,51 @@ def test_the_older_method_names_work_the_same(make_client: ClientFactory, crm: F
         "/octopus/AbEntryDelete",
     ]
     assert crm.entries == {}
+
+
+def test_write_entries_sends_aliased_payloads_in_one_request(
+    client: OctopusClient, crm: FakeOctopus
+) -> None:
+    """Batch Create, Update and Delete (maximizercrm/octopus-api,
+    postman/collections/OctopusAPI.json, "Batch Queries"): ``AbEntry.1``, ``AbEntry.2``...
+    in one body, each answered under its alias."""
+    created = client.write_entries("Create", [company("One"), company("Two")])
+    keys = [entry["Key"] for entry in created]
+    client.write_entries("Update", [{"Key": key, "Phone": "555"} for key in keys])
+    assert [entry["Phone"] for entry in crm.entries.values()] == ["555", "555"]
+    client.write_entries("Delete", [{"Key": keys[0]}, {"Key": keys[1]}])
+
+    assert crm.entries == {}
+    writes = [entry for entry in crm.request_log if entry.method != "Authenticate"]
+    assert [(entry.method, entry.objects) for entry in writes] == [
+        ("Create", 2),
+        ("Update", 2),
+        ("Delete", 2),
+    ]
+    assert sorted(writes[0].body) == ["AbEntry.1", "AbEntry.2", "Compatibility"]
+
+
+@pytest.mark.parametrize("names_written", [False, True], ids=["error", "written"])
+def test_write_entries_stopped_at_a_refused_payload_says_what_was_written(
+    client: OctopusClient, crm: FakeOctopus, names_written: bool
+) -> None:
+    """Batch Queries: execution halts at the first error, the payloads before it stay
+    committed; whether a failed write answers their Data is not shown, so both readings."""
+    crm.failure_names_written = names_written
+    crm.reject_entry("CompanyName", "Bad", "CompanyName is not allowed")
+
+    with pytest.raises(OctopusBatchError) as raised:
+        client.write_entries("Create", [company("One"), company("Bad"), company("Three")])
+
+    assert raised.value.messages == ["CompanyName is not allowed"]
+    told = [entry["CompanyName"] for entry in raised.value.written]
+    assert told == (["One"] if names_written else [])
+    assert [entry["CompanyName"] for entry in crm.entries.values()] == ["One"]
+    assert [entry.method for entry in crm.request_log].count("Create") == 1  # not repeated
+
+
+def test_write_entries_checks_the_keys_before_sending(client: OctopusClient) -> None:
+    with pytest.raises(ValueError, match="without a Key"):
+        client.write_entries("Create", [{"Key": "abc", "Type": "Company"}])
+    with pytest.raises(ValueError, match="needs every entry's Key"):
+        client.write_entries("Update", [{"Phone": "1"}])

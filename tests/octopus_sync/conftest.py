@@ -37,3 +37,15 @@ def customers_as_individuals() -> Iterator[None]:
 
 def methods(crm: FakeOctopus) -> list[str]:
     return [entry.method for entry in crm.request_log]
+
+
+def sent_data(crm: FakeOctopus, method: str) -> list[dict[str, Any]]:
+    """The ``Data`` of every payload of ``method`` sent, in order: a request's own
+    (``AbEntry``) or its aliased ones (``AbEntry.1``, ``AbEntry.2``...)."""
+    return [
+        payload["Data"]
+        for entry in crm.request_log
+        if entry.method == method
+        for name, payload in entry.body.items()
+        if name.startswith("AbEntry")
+    ]

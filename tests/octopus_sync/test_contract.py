@@ -18,13 +18,10 @@ from django_octy.sync.flush import flush_all
 from django_octy.testing import FakeOctopus
 from tests.shop.models import Company, Person
 
+from .conftest import sent_data
 from .test_flush import ENTRY, entry_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def bodies(crm: FakeOctopus, method: str) -> list[dict[str, Any]]:
-    return [entry.body["AbEntry"]["Data"] for entry in crm.request_log if entry.method == method]
 
 
 def due_now() -> None:
@@ -49,12 +46,12 @@ def test_an_entry_is_named_by_the_key_the_crm_issued_never_a_rebuilt_one(
     summary = flush_all([ENTRY])
 
     assert (summary.of(ENTRY).updated, summary.of(ENTRY).deleted) == (1, 1)
-    [update], [delete] = bodies(crm, "Update"), bodies(crm, "Delete")
+    [update], [delete] = sent_data(crm, "Update"), sent_data(crm, "Delete")
     assert {update["Key"], delete["Key"]} <= issued
     assert {decode_key(key).type for key in issued} == {"AbEntry"}
     [stored] = crm.entries.values()
     assert stored["CompanyName"] == "ABC Wines"
-    [create_contact] = [data for data in bodies(crm, "Create") if "ParentKey" in data]
+    [create_contact] = [data for data in sent_data(crm, "Create") if "ParentKey" in data]
     assert create_contact["ParentKey"] in issued
 
 
@@ -75,7 +72,7 @@ def test_an_update_sends_only_what_the_entry_type_may_change(crm: FakeOctopus) -
     summary = flush_all([ENTRY])
 
     assert summary.of(ENTRY).updated == 1 and summary.of(ENTRY).failed == 0
-    [update] = bodies(crm, "Update")
+    [update] = sent_data(crm, "Update")
     assert set(update) == {"Key", "FirstName", "LastName"}
     assert crm.entries[str(row.octy_id)]["FirstName"] == "Anne"
 

@@ -19,7 +19,7 @@ from django_octy.testing import FakeOctopus, FakeOcty
 from tests.shop.models import Company, Customer, Person
 from tests.sync.conftest import wait_until
 
-from .conftest import methods
+from .conftest import methods, sent_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,7 +55,7 @@ def test_company_then_its_contacts_with_the_parent_key_resolved(
         entry = remote[str(contact.octy_id)]
         assert entry["Type"] == "Contact" and entry["FirstName"] == person.first_name
         assert entry["ParentKey"] == company.octy_id
-    creates = [e.body["AbEntry"]["Data"] for e in crm.request_log if e.method == "Create"]
+    creates = sent_data(crm, "Create")
     assert [data["Type"] for data in creates] == ["Company", "Contact", "Contact"]
 
 

@@ -1,10 +1,14 @@
-"""The Octopus handler: address-book entries, one request each, over ``OctopusClient``.
+"""The Octopus handler: address-book entries, many to a request, over ``OctopusClient``.
 
-Octopus has no batch write, so a push sends its rows one at a time and maps
-each answer to that row's outcome: an entry Octopus refuses (a negative
-``Code``) fails alone, with Octopus's messages. A failure of the request
-itself (the connection, a 429, refused credentials) interrupts the push: the
-rows that went through keep their outcomes, the engine decides about the rest.
+A push sends its rows as aliased payloads (``AbEntry.1``, ``AbEntry.2``...),
+``OCTOPUS["ENTRIES_PER_REQUEST"]`` to a request, as the vendor's collection
+shows (maximizercrm/octopus-api, postman/collections/OctopusAPI.json, "Batch
+Queries"). Octopus applies them in order, each committed alone, and stops at
+the first it refuses: the rows before it are synced, that row alone is
+refused (a negative ``Code``, with Octopus's messages), and the rows after it
+are sent again. A failure of the request itself (the connection, a 429,
+refused credentials) interrupts the push: the rows that went through keep
+their outcomes, the engine decides about the rest.
 
 A row stores the entry's stable identity (``id<TAB>number``, decoded from
 its Key) as its ``octy_id``, and the Key the CRM last issued in ``remote``: a
@@ -14,18 +18,28 @@ fields the entry's Type may change (:mod:`django_octy.octopus.rules`).
 
 A Create whose answer was lost may have made the entry. Before such a row is
 created again, or its deletion dropped, the entry is looked up
-(:mod:`.octopus_lookup`): found, it is adopted (or deleted) instead.
+(:mod:`.octopus_lookup`): found, it is adopted (or deleted) instead. Such rows,
+and rows whose Key must be looked up, are sent one to a request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import Q
 
+from ...conf import octopus_settings
 from ...models import PARENT_TYPES, Entity, EntryType, OctopusEntry, Operation, SyncedObject
-from ...octopus import OctopusClient, OctopusEntryError, OctopusError, decode_key
+from ...octopus import (
+    OctopusBatchError,
+    OctopusClient,
+    OctopusEntryError,
+    OctopusError,
+    decode_key,
+)
+from ...octopus.client import WriteAction
 from ...octopus.keys import stable_id_of
 from ...octopus.rules import updatable
 from ..outcomes import Outcome, Rejected, Synced
@@ -34,6 +48,28 @@ from . import Handler, PushInterrupted
 from .octopus_lookup import EntryFinder, create_may_have_happened
 
 JSON = dict[str, Any]
+KEY_FIELDS = ("Key", "ParentKey")
+ACTIONS: dict[Operation, WriteAction] = {
+    Operation.CREATE: "Create",
+    Operation.UPDATE: "Update",
+    Operation.DELETE: "Delete",
+}
+
+
+def entries_per_request() -> int:
+    """``OCTOPUS["ENTRIES_PER_REQUEST"]`` (check E009 reports a value that is not a count)."""
+    return max(1, int(octopus_settings.ENTRIES_PER_REQUEST))
+
+
+@contextmanager
+def refusal_of(
+    row: OctopusEntry, operation: Operation, outcomes: dict[int, Outcome]
+) -> Iterator[None]:
+    """Record Octopus's refusal of what the block sends about ``row`` as the row's outcome."""
+    try:
+        yield
+    except OctopusEntryError as error:
+        outcomes[row.pk] = rejected(operation, error)
 
 
 def cached_key(row: OctopusEntry) -> str | None:
@@ -61,6 +97,9 @@ class EntryHandler(Handler):
         self.finder = EntryFinder(client)
         self.fresh_keys: dict[int, str] = {}
         """Keys looked up during this push, by row id: newer than the ones cached."""
+
+    def batch_limit(self, operation: Operation) -> int:
+        return entries_per_request()
 
     def identifier(self, row: SyncedObject) -> str:
         assert isinstance(row, OctopusEntry)
@@ -121,17 +160,126 @@ class EntryHandler(Handler):
         outcomes: dict[int, Outcome] = {
             pk: Rejected(operation, reason) for pk, reason in orphans.items()
         }
-        for row in rows:
-            if row.pk in orphans:
-                continue
-            assert isinstance(row, OctopusEntry)
-            try:
-                outcomes[row.pk] = self.push_entry(operation, row)
-            except OctopusEntryError as error:
-                outcomes[row.pk] = rejected(operation, error)
-            except OctopusError as error:
-                raise PushInterrupted(outcomes, error) from error
+        batched: list[tuple[OctopusEntry, JSON]] = []
+        try:
+            for row in rows:
+                if row.pk in orphans:
+                    continue
+                assert isinstance(row, OctopusEntry)
+                with refusal_of(row, operation, outcomes):
+                    data = self.batch_data(operation, row)
+                    if data is None:
+                        outcomes[row.pk] = self.push_entry(operation, row)
+                    else:
+                        batched.append((row, data))
+            self.push_batch(operation, batched, outcomes)
+        except OctopusError as error:
+            raise PushInterrupted(outcomes, error) from error
         return outcomes
+
+    def batch_data(self, operation: Operation, row: OctopusEntry) -> JSON | None:
+        """What the row's payload in an aliased request holds; ``None``: the row is sent alone
+        (a Create that may have happened, a Key that must be looked up)."""
+        if operation == Operation.CREATE:
+            return None if create_may_have_happened(row) else self.payload(row)
+        key = self.fresh_keys.get(row.pk) or cached_key(row)
+        if key is None:
+            return None
+        if operation == Operation.DELETE:
+            return {"Key": key}
+        return {**self.updatable_data(row), "Key": key}
+
+    def push_batch(
+        self,
+        operation: Operation,
+        batch: list[tuple[OctopusEntry, JSON]],
+        outcomes: dict[int, Outcome],
+    ) -> None:
+        """Send ``batch`` as aliased requests until every row has its outcome (a request
+        stopped at a refused entry is followed by one with the entries after it)."""
+        while len(batch) > 1:
+            try:
+                answers = self.client.write_entries(ACTIONS[operation], [data for _, data in batch])
+            except OctopusBatchError as stopped:
+                batch = self.settle_stop(operation, batch, stopped, outcomes)
+                continue
+            for (row, data), answer in zip(batch, answers, strict=True):
+                outcomes[row.pk] = self.written(operation, row, {**data, **answer})
+            return
+        for row, _ in batch:
+            with refusal_of(row, operation, outcomes):
+                outcomes[row.pk] = self.push_entry(operation, row)
+
+    def settle_stop(
+        self,
+        operation: Operation,
+        batch: list[tuple[OctopusEntry, JSON]],
+        stopped: OctopusBatchError,
+        outcomes: dict[int, Outcome],
+    ) -> list[tuple[OctopusEntry, JSON]]:
+        """Outcomes for the rows of a request Octopus stopped at a refused payload: those
+        applied before it, and the refused one, sent alone for its own error. Returns the
+        rows after it, which were not applied."""
+        for index, (row, data) in enumerate(batch):
+            answer = self.applied_before_stop(operation, row, data, stopped, index)
+            if answer is not None:
+                outcomes[row.pk] = self.written(operation, row, answer)
+                continue
+            known_keys = dict(self.fresh_keys)
+            with refusal_of(row, operation, outcomes):
+                outcomes[row.pk] = self.push_entry(operation, row)
+            if self.fresh_keys != known_keys:  # refused for a stale Key: the rest's may be too
+                return self.with_current_keys(batch[index + 1 :])
+            untold = operation == Operation.UPDATE and not stopped.written
+            if untold and isinstance(outcomes[row.pk], Synced):
+                continue  # the refused Update may be further on: they go alone until it is
+            return batch[index + 1 :]
+        return []
+
+    def with_current_keys(
+        self, batch: list[tuple[OctopusEntry, JSON]]
+    ) -> list[tuple[OctopusEntry, JSON]]:
+        """``batch`` with the Keys its payloads name (``Key``, ``ParentKey``) as this session
+        names them now, looked up in one request."""
+        named = sorted({data[name] for _, data in batch for name in KEY_FIELDS if data.get(name)})
+        current = self.finder.current_keys(named)
+
+        def renamed(data: JSON) -> JSON:
+            keys = {
+                name: current.get(str(stable_id_of(data[name])), data[name])
+                for name in KEY_FIELDS
+                if data.get(name)
+            }
+            return {**data, **keys}
+
+        return [(row, renamed(data)) for row, data in batch]
+
+    def applied_before_stop(
+        self,
+        operation: Operation,
+        row: OctopusEntry,
+        data: JSON,
+        stopped: OctopusBatchError,
+        index: int,
+    ) -> JSON | None:
+        """What the row's entry became if its payload was applied before the stop, else
+        ``None``. When the answer does not tell, a created entry is looked up and a deleted
+        one must be gone; an Update is taken as not applied (sending it again is harmless)."""
+        if index < len(stopped.written):
+            return {**data, **stopped.written[index]}
+        if stopped.written:
+            return None
+        if operation == Operation.CREATE:
+            found = self.finder.find(row, data)
+            return {**data, **found} if found is not None else None
+        if operation == Operation.DELETE and not self.finder.exists(str(data["Key"])):
+            return data
+        return None
+
+    def written(self, operation: Operation, row: OctopusEntry, answer: JSON) -> Synced:
+        if operation == Operation.DELETE:
+            return Synced(None, deleted=True)
+        return self.synced(row, answer)
 
     def push_entry(self, operation: Operation, row: OctopusEntry) -> Outcome:
         if operation == Operation.DELETE:
@@ -148,8 +296,11 @@ class EntryHandler(Handler):
 
         return self.synced(row, self.sent_with_fresh_keys(row, create))
 
+    def updatable_data(self, row: OctopusEntry) -> JSON:
+        return updatable(row.entry_type, {**row.data, **self.finder.reference_data(row)})
+
     def update(self, row: OctopusEntry, key: Callable[[], str]) -> JSON:
-        data = updatable(row.entry_type, {**row.data, **self.finder.reference_data(row)})
+        data = self.updatable_data(row)
         return self.sent_with_fresh_keys(
             row, lambda: self.client.update_entry({**data, "Key": key()})
         )

@@ -40,6 +40,9 @@ class EntryFinder:
 
     def __init__(self, client: OctopusClient) -> None:
         self.client = client
+        self.found_for: dict[str, int] = {}
+        """Identities found during this push, by the id of the row they were found for: rows
+        of one request that send the same fields are not saved yet, and must not share one."""
 
     @staticmethod
     def reference_field() -> str:
@@ -64,6 +67,26 @@ class EntryFinder:
             ]
         return {"$AND": conditions}
 
+    def exists(self, key: str) -> bool:
+        """Whether the entry ``key`` names is still in the CRM (``Key`` ``$EQ`` a Key, as in
+        the vendor's collection)."""
+        found = self.client.read_entries({"Key": 1}, {"Key": {"$EQ": key}}, top=1)
+        return next(found, None) is not None
+
+    def current_keys(self, keys: list[str]) -> dict[str, str]:
+        """The Keys this session names the entries of ``keys`` with, by stable identity: one
+        Read (``$OR`` of ``Key`` ``$EQ`` a Key, forms of the vendor's collection)."""
+        if not keys:
+            return {}
+        query = {"$OR": [{"Key": {"$EQ": key}} for key in keys]}
+        entries = self.client.read_entries({"Key": 1}, query, page_size=PAGE_SIZE)
+        keys_by_identity = {stable_id_of(entry.get("Key")): entry.get("Key") for entry in entries}
+        return {
+            identity: key
+            for identity, key in keys_by_identity.items()
+            if identity is not None and isinstance(key, str)
+        }
+
     def find(self, row: OctopusEntry, payload: JSON) -> JSON | None:
         """The entry (``Key`` and ``Type``) that is the row's, or ``None``."""
         candidates = self.client.read_entries(
@@ -76,9 +99,14 @@ class EntryFinder:
             if row.octy_id:
                 if identity == row.octy_id:
                     return entry
-            elif not held_by_another(identity, row):
+            elif self.free_for(identity, row):
+                self.found_for[identity] = row.pk
                 return entry
         return None
+
+    def free_for(self, identity: str, row: OctopusEntry) -> bool:
+        """Whether no other row holds ``identity``, nor was found to have it in this push."""
+        return self.found_for.get(identity, row.pk) == row.pk and not held_by_another(identity, row)
 
 
 def held_by_another(identity: str, row: OctopusEntry) -> bool:

@@ -3,9 +3,12 @@
 As the vendor's collection shows (maximizercrm/octopus-api,
 postman/collections/OctopusAPI.json): a body names its entity (``AbEntry``),
 or several aliased payloads (``"AbEntry.1"``, ``"AbEntry.2"``) that are
-processed in order, each committed alone, stopping at the first error, whose
-message alone is answered ("Batch Queries"); ``"Compatibility": {"AbEntryKey":
-"2.0"}`` chooses the Keys' form; ``VerifyToken`` answers HTTP 200 or, for an
+processed in order, each committed alone, stopping at the first error
+("Batch Queries"). The collection says a failed batched Read answers that
+error alone, and says nothing of writes: a failed write answers the error
+alone too, or with ``failure_names_written`` also the Data of the payloads
+applied before it. ``"Compatibility": {"AbEntryKey": "2.0"}`` chooses the
+Keys' form; ``VerifyToken`` answers HTTP 200 or, for an
 invalid or expired token, HTTP 401. How other methods refuse an expired token
 is not shown beyond ``TokenValid``'s ``Code`` -1 "Token is invalid":
 ``expiry_answer="http"`` makes them answer HTTP 401 instead.
@@ -206,7 +209,12 @@ class OctopusApp(FaultingApp[OctopusRequestLogEntry]):
             if method == "Read":
                 answer[name] = query.read(state, request, key_of, self.fake.names_next_page)
                 continue
-            written = WRITES[method](state, request)
+            try:
+                written = WRITES[method](state, request)
+            except OctopusFailure as failure:
+                if not self.fake.failure_names_written:
+                    raise
+                return {**failure_body(failure, self.fake.msg_style), **answer, "Code": -1}
             answer[name] = {"Data": entries.echoed(method, written, request, key_of(written))}
         if self.fake.beta_warning and method in WRITES:
             answer["Msg"] = messages([(BETA_WARNING, 0)], self.fake.msg_style)

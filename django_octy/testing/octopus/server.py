@@ -36,7 +36,11 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
     next page's key in a Read answer; ``abentry_keys`` issues current-form
     Keys that decode to ``AbEntry`` rather than to the entry's Type;
     ``session_keys`` refuses a write naming a Key another session was issued
-    (the vendor calls Keys valid only for the session that read them).
+    (the vendor calls Keys valid only for the session that read them);
+    ``failure_names_written`` answers an aliased write that stops at an error
+    with the Data of the payloads applied before it as well (the collection
+    says a failed batched Read answers the error alone, and says nothing of
+    writes).
     """
 
     thread_name = "fake-octopus"
@@ -57,6 +61,7 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         names_next_page: bool = False,
         abentry_keys: bool = False,
         session_keys: bool = False,
+        failure_names_written: bool = False,
         port: int = 0,
         latency: float = 0.0,
     ) -> None:
@@ -74,6 +79,7 @@ class FakeOctopus(FakeServer[OctopusRequestLogEntry]):
         self.names_next_page = names_next_page
         self.abentry_keys = abentry_keys
         self.session_keys = session_keys
+        self.failure_names_written = failure_names_written
         self.system_info: dict[str, Any] = dict(SYSTEM_INFO)
         self.state = OctopusState(abentry_keys=abentry_keys, session_keys=session_keys)
         self._lost_answers: dict[str, int] = {}
