@@ -184,17 +184,33 @@ class ErasureAdmin(ReadOnlyAdmin):
     """When each service confirmed an erasure; nobody can make or edit one by hand."""
 
     list_display = (
-        "requested_at",
-        "subject",
+        "requested",
+        "subject_hash",
         "profile_row",
-        "octy_confirmed_at",
+        "octy_confirmed",
         "octopus_row",
-        "octopus_confirmed_at",
+        "octopus_confirmed",
         "is_complete",
     )
     search_fields = ("=subject",)
     ordering = ("-requested_at", "-id")
     date_hierarchy = "requested_at"
+
+    @admin.display(description="asked", ordering="requested_at")
+    def requested(self, erasure: Erasure) -> SafeString | str:
+        return time_ago(erasure.requested_at)
+
+    @admin.display(description="subject", ordering="subject")
+    def subject_hash(self, erasure: Erasure) -> SafeString | str:
+        return long_text(erasure.subject)
+
+    @admin.display(description="Octy confirmed", ordering="octy_confirmed_at")
+    def octy_confirmed(self, erasure: Erasure) -> SafeString | str:
+        return time_ago(erasure.octy_confirmed_at)
+
+    @admin.display(description="CRM confirmed", ordering="octopus_confirmed_at")
+    def octopus_confirmed(self, erasure: Erasure) -> SafeString | str:
+        return time_ago(erasure.octopus_confirmed_at)
 
     @admin.display(description="complete", boolean=True)
     def is_complete(self, erasure: Erasure) -> bool:

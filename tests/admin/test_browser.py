@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from django_octy.models import (
     AlarmKind,
     EntryType,
+    Erasure,
     Event,
     EventType,
     Item,
@@ -152,6 +153,7 @@ CHANGELISTS = (
     "pushlog",
     "syncalarm",
     "webhookdelivery",
+    "erasure",
 )
 
 
@@ -237,6 +239,12 @@ def long_rows() -> None:
         duration=30.0,
     )
     SyncAlarm.objects.create(kind=AlarmKind.AUTH, message="Octy refused the keys: " + LONG_ERROR)
+    Erasure.objects.create(
+        subject="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        profile_row=profile.pk,
+        octy_confirmed_at=timezone.now(),
+        octopus_row=company.pk,
+    )
     WebhookDelivery.objects.create(
         body="{}",
         event="profile.merged",
