@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -261,7 +261,13 @@ class Drain:
         )
 
 
-def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
+DrainFactory = Callable[[Target, Handler, EntitySummary], Drain]
+"""Makes the :class:`Drain` of one entity (a resync passes one that pushes concurrently)."""
+
+
+def flush_all(
+    entities: Iterable[Entity | str] | None = None, drain: DrainFactory = Drain
+) -> FlushSummary:
     """Push every due row to its target, entity by entity; returns what was done.
 
     Safe to run in several processes at once. Does nothing when
@@ -276,11 +282,13 @@ def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
     wanted = {Entity(entity) for entity in entities} if entities is not None else set(Entity)
     for target in all_targets():
         if target.enabled() and wanted.intersection(target.entities):
-            flush_target(target, wanted, summary)
+            flush_target(target, wanted, summary, drain)
     return summary
 
 
-def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> None:
+def flush_target(
+    target: Target, wanted: set[Entity], summary: FlushSummary, drain: DrainFactory = Drain
+) -> None:
     """Drain the wanted entities of one target; resolve its alarms if a push went through."""
     target.prepare()
     pushed = False
@@ -289,11 +297,11 @@ def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> 
             for handler in handlers:
                 if handler.entity not in wanted:
                     continue
-                drain = Drain(target, handler, summary.of(handler.entity))
+                drainer = drain(target, handler, summary.of(handler.entity))
                 try:
-                    drain.run()
+                    drainer.run()
                 finally:
-                    pushed = pushed or drain.pushed
+                    pushed = pushed or drainer.pushed
     except NotConfigured as error:
         summary.stop(target, str(error))
         raise_alarm(target.configuration_alarm, str(error))
