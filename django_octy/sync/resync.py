@@ -30,7 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from .. import models as mirror_models
@@ -201,6 +201,7 @@ def stage_source(
     """Re-read every host object of ``source``, a chunk at a time, into pending mirror rows."""
     objects: Iterator[models.Model] = host_objects(source).iterator(chunk_size=chunk_size)
     for chunk in batches(objects, chunk_size):
+        prefetch_related_objects(chunk, *source.prefetch_related)
         if isinstance(source, EventSource):
             record_events(source, chunk)
         elif isinstance(source, ObjectSource):

@@ -159,12 +159,16 @@ class Source(Generic[H]):
     """Maps instances of one host model to Octy objects of one entity.
 
     ``m2m_fields`` names many-to-many fields of the host model whose changes
-    re-sync the object.
+    re-sync the object. ``prefetch_related`` holds lookups (names or
+    ``Prefetch`` objects) that a resync loads for each chunk of host objects it
+    reads, a query per lookup and chunk, for a mapping that reads related
+    objects through ``.all()`` or a ``Prefetch``'s ``to_attr``.
     """
 
     entity: ClassVar[Entity]
     mirror: ClassVar[type[SyncedObject]]
     m2m_fields: ClassVar[Sequence[str]] = ()
+    prefetch_related: ClassVar[Sequence[str | models.Prefetch[Any]]] = ()
 
     def __init__(self, model: type[H]) -> None:
         self.model = model
