@@ -11,7 +11,8 @@ its peak RSS): profiles, then items, then events with their event type (events w
 profiles and their declared type to be in Octy, so profiles go first). Each
 entity's line gives the requests to Octy's create endpoint against
 ceil(N/500), objects per second end to end (process start to exit, staging
-included) and the process's peak RSS, from ``wait4``. Last, the profile resync
+included), the process's peak RSS, from ``wait4``, and the most requests the
+fake has answered at once since it was reset. Last, the profile resync
 is repeated on a database of fewer customers, and the peak RSS ratio shows
 whether memory grows with N.
 
@@ -216,7 +217,8 @@ def measure(resync: Resync, octy: FakeOctyProcess, env: dict[str, str]) -> Measu
         f"create requests {creates:>4} / ceil(N/{BATCH_SIZE}) {expected:>4} "
         f"{'match' if creates == expected else 'MISMATCH'}  in Octy {in_octy:>8,}  "
         f"{resync.count / done.seconds:>7,.0f} objects/s  "
-        f"({done.seconds:.1f} s)  peak RSS {done.peak_kib / 1024:.1f} MiB",
+        f"({done.seconds:.1f} s)  peak RSS {done.peak_kib / 1024:.1f} MiB  "
+        f"most requests in flight {after['max_in_flight']}",
         flush=True,
     )
     if done.code or in_octy != resync.count:
