@@ -11,13 +11,15 @@ its peak RSS): profiles, then items, then events with their event type (events w
 profiles and their declared type to be in Octy, so profiles go first). Each
 entity's line gives the requests to Octy's create endpoint against
 ceil(N/500), objects per second end to end (process start to exit, staging
-included) and the process's peak RSS, from ``wait4``. Last, the profile resync
+included), the process's peak RSS, from ``wait4``, and the most requests the
+fake has answered at once since it was reset. Last, the profile resync
 is repeated on a database of fewer customers, and the peak RSS ratio shows
 whether memory grows with N.
 
     .venv/bin/python benchmarks/resync.py       # 100,000 profiles, 10,000 items, 200,000 events
     .venv/bin/python benchmarks/resync.py --profiles 2000 --items 200 --events 4000 \\
         --repeat-profiles 400                   # a quick run
+    .venv/bin/python benchmarks/resync.py --latency 0.1   # each request answered 100 ms late
 """
 
 from __future__ import annotations
@@ -106,8 +108,10 @@ class FakeOctyProcess:
         answer: dict[str, Any] = self.control("state")
         return answer
 
-    def reset(self) -> None:
+    def reset(self, latency: float = 0.0) -> None:
+        """Forget everything, then answer each API request ``latency`` seconds late."""
         self.control("reset", {})
+        self.control("latency", {"latency": latency})
 
 
 @contextmanager
@@ -216,7 +220,8 @@ def measure(resync: Resync, octy: FakeOctyProcess, env: dict[str, str]) -> Measu
         f"create requests {creates:>4} / ceil(N/{BATCH_SIZE}) {expected:>4} "
         f"{'match' if creates == expected else 'MISMATCH'}  in Octy {in_octy:>8,}  "
         f"{resync.count / done.seconds:>7,.0f} objects/s  "
-        f"({done.seconds:.1f} s)  peak RSS {done.peak_kib / 1024:.1f} MiB",
+        f"({done.seconds:.1f} s)  peak RSS {done.peak_kib / 1024:.1f} MiB  "
+        f"most requests in flight {after['max_in_flight']}",
         flush=True,
     )
     if done.code or in_octy != resync.count:
@@ -224,9 +229,11 @@ def measure(resync: Resync, octy: FakeOctyProcess, env: dict[str, str]) -> Measu
     return done
 
 
-def resync_all(sizes: Sizes, octy: FakeOctyProcess, directory: str, name: str) -> list[Measured]:
+def resync_all(
+    sizes: Sizes, octy: FakeOctyProcess, directory: str, name: str, latency: float
+) -> list[Measured]:
     """A fresh database of ``sizes``, resynced entity by entity into an empty fake Octy."""
-    octy.reset()
+    octy.reset(latency)
     env = environment(octy, Path(directory) / f"{name}.sqlite3")
     prepare(sizes, env)
     return [measure(resync, octy, env) for resync in resyncs(sizes) if resync.count]
@@ -238,6 +245,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--repeat-profiles", type=int, default=20_000)
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds the fake adds to each request"
+    )
     parser.add_argument("--seed", nargs=3, type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -250,10 +260,10 @@ def main() -> None:
     full = Sizes(options.profiles, options.items, options.events)
     small = Sizes(options.repeat_profiles, 0, 0)
     with fake_octy() as octy, tempfile.TemporaryDirectory() as directory:
-        print(f"Full resync: {full}", flush=True)
-        profiles = resync_all(full, octy, directory, "full")[0]
+        print(f"Full resync: {full}, latency {options.latency:g} s", flush=True)
+        profiles = resync_all(full, octy, directory, "full", options.latency)[0]
         print(f"Repeat: {small}", flush=True)
-        repeat = resync_all(small, octy, directory, "repeat")[0]
+        repeat = resync_all(small, octy, directory, "repeat", options.latency)[0]
     ratio = profiles.peak_kib / repeat.peak_kib
     print(
         f"peak RSS ratio, {full.profiles:,} vs {small.profiles:,} profiles: {ratio:.3f} "

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "TIMEOUT": 30.0,
     "MAX_RETRIES": 3,
     "REQUESTS_PER_MINUTE": None,
+    "RESYNC_CONCURRENCY": 10,
     "FLUSH_DELAY": 1.0,
     "SYNC_ENABLED": True,
     "CELERY_QUEUE": None,

@@ -21,8 +21,11 @@ def check_keys() -> dict[str, Any]:
 
 @shared_task(acks_late=True)
 def resync(
-    entities: list[str] | None = None, since: str | None = None, chunk_size: int = 500
+    entities: list[str] | None = None,
+    since: str | None = None,
+    chunk_size: int = 500,
+    concurrency: int | None = None,
 ) -> dict[str, Any]:
     """Push every registered host object and mirror row again (see ``octy_resync``)."""
     moment: datetime | None = parse_datetime(since) if since else None
-    return run_resync(entities, moment, chunk_size).as_dict()
+    return run_resync(entities, moment, chunk_size, concurrency=concurrency).as_dict()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -363,7 +363,13 @@ def release_after_failure(claimed: Claim[SyncedObject]) -> None:
         logger.exception("Could not release the rows of a failed flush; their lease will end")
 
 
-def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
+DrainFactory = Callable[[Target, Handler, EntitySummary], Drain]
+"""Makes the :class:`Drain` of one entity (a resync passes one that pushes concurrently)."""
+
+
+def flush_all(
+    entities: Iterable[Entity | str] | None = None, drain: DrainFactory = Drain
+) -> FlushSummary:
     """Push every due row to its target, entity by entity; returns what was done.
 
     Safe to run in several processes at once. Does nothing when
@@ -380,14 +386,16 @@ def flush_all(entities: Iterable[Entity | str] | None = None) -> FlushSummary:
     wanted = {Entity(entity) for entity in entities} if entities is not None else set(Entity)
     for target in all_targets():
         if target.enabled() and wanted.intersection(target.entities):
-            flush_target(target, wanted, summary)
+            flush_target(target, wanted, summary, drain)
     if summary.total("sent") or summary.stopped:
         level = logging.INFO if summary.worth_noticing() else logging.DEBUG
         logger.log(level, "Flush: %s", summary.describe())
     return summary
 
 
-def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> None:
+def flush_target(
+    target: Target, wanted: set[Entity], summary: FlushSummary, drain: DrainFactory = Drain
+) -> None:
     """Drain the wanted entities of one target.
 
     Its configuration alarm is resolved once its settings make a client, its
@@ -401,11 +409,11 @@ def flush_target(target: Target, wanted: set[Entity], summary: FlushSummary) -> 
             for handler in handlers:
                 if handler.entity not in wanted:
                     continue
-                drain = Drain(target, handler, summary.of(handler.entity))
+                drainer = drain(target, handler, summary.of(handler.entity))
                 try:
-                    drain.run()
+                    drainer.run()
                 finally:
-                    pushed = pushed or drain.pushed
+                    pushed = pushed or drainer.pushed
     except NotConfigured as error:
         summary.stop(target, str(error))
         raise_alarm(target.configuration_alarm, str(error))

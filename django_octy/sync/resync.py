@@ -19,6 +19,7 @@ only if Octy never had them: re-sending an event would record it twice.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from .. import models as mirror_models
+from ..conf import settings
 from ..models import (
     MODEL_NAMES,
     OUTSTANDING_STATES,
@@ -43,11 +45,15 @@ from ..models import (
     SyncState,
 )
 from ..signals import post_push, push_failed
-from .flush import FlushSummary, flush_all
+from .concurrent import ConcurrentDrain
+from .flush import Drain, DrainFactory, EntitySummary, FlushSummary, flush_all
+from .handlers import Handler
 from .pending import changed, outstanding, requeue_failed
 from .recording import batches, record_events, upsert_many
 from .registry import registry
 from .sources import EventSource, ObjectSource, Source
+from .targets import Target
+from .targets.octy import OctyTarget
 
 UPDATABLE = frozenset({Entity.PROFILE, Entity.ITEM, Entity.TEMPLATE, Entity.OCTOPUS_ENTRY})
 """Entities their target can update in place: their synced rows are pushed again."""
@@ -195,6 +201,7 @@ def stage_source(
     """Re-read every host object of ``source``, a chunk at a time, into pending mirror rows."""
     objects: Iterator[models.Model] = host_objects(source).iterator(chunk_size=chunk_size)
     for chunk in batches(objects, chunk_size):
+        prefetch_related_objects(chunk, *source.prefetch_related)
         if isinstance(source, EventSource):
             record_events(source, chunk)
         elif isinstance(source, ObjectSource):
@@ -210,19 +217,35 @@ def stage_mirror_rows(entity: Entity, since: datetime | None, started: datetime)
     return mark_for_push(repushable(entity, since, started), entity)
 
 
+def drains(concurrency: int) -> DrainFactory:
+    """Octy's entities drain ``concurrency`` batches at a time; Octopus entries one by one
+    (a contact may name a company of the same entity, pushed in an earlier batch)."""
+
+    def drain(target: Target, handler: Handler, summary: EntitySummary) -> Drain:
+        if isinstance(target, OctyTarget) and concurrency > 1:
+            return ConcurrentDrain(target, handler, summary, concurrency)
+        return Drain(target, handler, summary)
+
+    return drain
+
+
 class PushProgress:
-    """Counts pushed objects through the push signals, for a progress bar."""
+    """Counts pushed objects through the push signals (sent from the push threads), for a
+    progress bar."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.last_error = ""
+        self.lock = threading.Lock()
 
     def pushed(self, rows: Sequence[SyncedObject], **_: Any) -> None:
-        self.progress(len(rows))
+        with self.lock:
+            self.progress(len(rows))
 
     def failed(self, rows: Sequence[SyncedObject], error: Exception, **_: Any) -> None:
-        self.last_error = str(error)
-        self.progress(len(rows))
+        with self.lock:
+            self.last_error = str(error)
+            self.progress(len(rows))
 
     def __enter__(self) -> PushProgress:
         post_push.connect(self.pushed, dispatch_uid=f"resync-progress-{id(self)}")
@@ -245,13 +268,15 @@ def resync(
     on_staged: Progress = _ignore,
     on_pushed: Progress = _ignore,
     on_push_start: Progress = _ignore,
+    concurrency: int | None = None,
 ) -> ResyncSummary:
     """Stage, then push, every registered host object and mirror row of ``entities``.
 
     ``since`` limits the resync to mirror rows changed since then (host objects
     are not re-read: their changes reached the mirror rows when they were saved).
     ``on_staged`` and ``on_pushed`` report progress; ``on_push_start`` gets the
-    number of rows about to be pushed.
+    number of rows about to be pushed. ``concurrency`` bounds the Octy batch
+    requests in flight (``OCTY["RESYNC_CONCURRENCY"]`` when not given).
     """
     chosen = selected(entities)
     key = checkpoint_key(chosen, since)
@@ -267,7 +292,7 @@ def resync(
         on_staged(stage_mirror_rows(entity, since, started))
     on_push_start(sum(outstanding(MIRRORS[entity]).count() for entity in chosen))
     with PushProgress(on_pushed) as pushes:
-        summary = flush_all(chosen)
+        summary = flush_all(chosen, drains(concurrency or settings.RESYNC_CONCURRENCY))
     left = sum(outstanding(MIRRORS[entity]).count() for entity in chosen)
     if not (left or summary.stopped or summary.disabled):
         cache.delete(key)

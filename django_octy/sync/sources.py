@@ -186,12 +186,17 @@ class Source(Generic[H]):
     re-sync the object. ``modified_field`` names its modification time (a
     ``DateTimeField(auto_now=True)``): the periodic reconcile then records the
     changes no signal saw (``queryset.update()``, a crash before ``post_save``).
+    ``prefetch_related`` holds lookups (names or ``Prefetch`` objects) that a
+    resync loads for each chunk of host objects it reads, a query per lookup and
+    chunk, for a mapping that reads related objects through ``.all()`` or a
+    ``Prefetch``'s ``to_attr``.
     """
 
     entity: ClassVar[Entity]
     mirror: ClassVar[type[SyncedObject]]
     m2m_fields: ClassVar[Sequence[str]] = ()
     modified_field: ClassVar[str | None] = None
+    prefetch_related: ClassVar[Sequence[str | models.Prefetch[Any]]] = ()
 
     def __init__(self, model: type[H]) -> None:
         self.model = model

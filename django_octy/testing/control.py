@@ -88,6 +88,7 @@ class ControlApi:
             "requests": dict(Counter(entry.path for entry in log)),
             "statuses": {str(k): v for k, v in Counter(e.status for e in log).items()},
             "latency": fake.latency,
+            "max_in_flight": fake.in_flight.peak,
         }
 
     def profiles(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -192,7 +192,8 @@ class FakeOcty(FakeServer[RequestLogEntry]):
         self.faults.reject(identifier, message)
 
     def reset(self) -> None:
-        """Forget everything: data, faults, latency and the request log."""
+        """Forget everything: data, faults, latency, the request log and the in-flight peak."""
         self.state = OctyState()
         self.faults.clear()
         self.request_log.clear()
+        self.in_flight.reset()

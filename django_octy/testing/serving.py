@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from .faults import Fault, FaultPlan, FaultRule, Hold
+from .in_flight import InFlight
 from .request_log import RequestLogEntry
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class FakeServer(ABC, Generic[Entry]):
         self.faults = FaultPlan()
         self.latency = latency
         self.request_log: list[Entry] = []
+        self.in_flight = InFlight()
+        """Requests being answered now and at most at once (``in_flight.peak``)."""
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -205,20 +208,24 @@ class FaultingApp(ABC, Generic[Entry]):
         self, request: Request, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         entry = self.new_entry(request)
-        fault = self.server.faults.fault_for(self.fault_key(request))
-        if fault.delay:
-            time.sleep(fault.delay)
-        if fault.drop_connection:
+        self.server.in_flight.enter()
+        try:
+            fault = self.server.faults.fault_for(self.fault_key(request))
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop_connection:
+                self._finish(entry)
+                drop_connection(environ)
+            if fault.hold is not None:
+                fault.hold.hold_here()
+            response = self.respond(request, fault, entry)
+            entry.status = response.status_code
+            if fault.garble and response.status_code < 300:
+                body = response.get_data()
+                response.set_data(body[: len(body) // 2])
             self._finish(entry)
-            drop_connection(environ)
-        if fault.hold is not None:
-            fault.hold.hold_here()
-        response = self.respond(request, fault, entry)
-        entry.status = response.status_code
-        if fault.garble and response.status_code < 300:
-            body = response.get_data()
-            response.set_data(body[: len(body) // 2])
-        self._finish(entry)
+        finally:
+            self.server.in_flight.leave()
         return response(environ, start_response)
 
     def _finish(self, entry: Entry) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from django.db.models import Prefetch
+
 from django_octy import sources
 from django_octy.models import EntryType
 
-from .models import Company, Customer, Order, Person, Product
+from .models import Company, Customer, Order, OrderLine, Person, Product
 
 
 @sources.register(Customer)
@@ -23,13 +25,18 @@ class CustomerSource(sources.ProfileSource[Customer]):
     profile_data_fields = ("first_name", "city")
     m2m_fields = ("tags",)
     modified_field = "updated_at"
+    prefetch_related = (
+        "tags",
+        Prefetch("orders", Order.objects.filter(paid=True).only("customer"), "paid_orders"),
+    )
 
     def profile_data(self, customer: Customer) -> dict[str, Any]:
-        tags = sorted(customer.tags.values_list("name", flat=True))
+        tags = sorted(tag.name for tag in customer.tags.all())
         return {**super().profile_data(customer), "tags": tags}
 
     def has_charged(self, customer: Customer) -> bool:
-        return customer.orders.filter(paid=True).exists()
+        paid: list[Order] | None = getattr(customer, "paid_orders", None)  # read by a resync
+        return bool(paid) if paid is not None else customer.orders.filter(paid=True).exists()
 
 
 @sources.register(Product)
@@ -46,11 +53,17 @@ class OrderSource(sources.EventSource[Order]):
     event_type = "charged"
     event_properties = ("item_id", "payment_method")
     modified_field = "updated_at"
+    prefetch_related = (
+        Prefetch("lines", OrderLine.objects.select_related("product"), "lines_with_products"),
+    )
 
     def should_record(self, order: Order) -> bool:
         return order.paid
 
     def events(self, order: Order) -> list[sources.EventData]:
+        lines: list[OrderLine] | None = getattr(order, "lines_with_products", None)  # a resync's
+        if lines is None:
+            lines = list(order.lines.select_related("product"))
         return [
             sources.EventData(
                 customer=order.customer,
@@ -58,7 +71,7 @@ class OrderSource(sources.EventSource[Order]):
                 created_at=order.paid_at,
                 key=str(line.pk),
             )
-            for line in order.lines.select_related("product")
+            for line in lines
         ]
 
 

@@ -37,3 +37,19 @@ def test_a_delayed_request_does_not_hold_up_others(octy_server: FakeOcty) -> Non
         assert api.get("/v1/retention/profiles").status_code == 200
         assert time.monotonic() - started < 0.5
         assert slow.result().status_code == 200
+
+
+def test_held_answers_show_how_many_requests_are_in_flight(octy_server: FakeOcty) -> None:
+    octy_server.in_flight.hold()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        answers = [pool.submit(Api(octy_server).get, "/v1/retention/items") for _ in range(3)]
+        try:
+            assert octy_server.in_flight.wait_for(3)
+            assert octy_server.in_flight.current == 3
+        finally:
+            octy_server.in_flight.release()
+        assert [answer.result().status_code for answer in answers] == [200, 200, 200]
+    assert octy_server.in_flight.current == 0
+    assert octy_server.in_flight.peak == 3
+    octy_server.reset()
+    assert octy_server.in_flight.peak == 0

@@ -34,6 +34,7 @@ def test_state_counts_entities_and_requests(api: Api) -> None:
         "/v1/retention/profiles": 2,
     }
     assert state["statuses"] == {"201": 2, "200": 2}
+    assert state["max_in_flight"] == 1
 
 
 def test_control_requests_need_no_keys_and_are_not_logged(api: Api) -> None:

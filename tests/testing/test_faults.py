@@ -21,11 +21,11 @@ PROFILES = "/v1/retention/profiles"
 
 def test_status_with_retry_after_then_normal_again(api: Api) -> None:
     api.octy.inject("/v1/retention/profiles", status=429, retry_after=2)
-    limited = api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]})
+    limited = api.post(PROFILES + "/create", {"profiles": [profile("c1")]})
     assert_octy_error(limited, 429)
     assert limited.headers["Retry-After"] == "2"
     assert not api.octy.profiles
-    assert api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]}).status_code == 201
+    assert api.post(PROFILES + "/create", {"profiles": [profile("c1")]}).status_code == 201
     first, second = api.octy.request_log
     assert (first.status, first.retry_after) == (429, 2)
     assert (second.status, second.retry_after) == (201, None)
@@ -187,7 +187,7 @@ def test_a_held_request_waits_for_its_release_before_it_is_handled(api: Api) -> 
     answers: list[int] = []
     sender = threading.Thread(
         target=lambda: answers.append(
-            api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]}).status_code
+            api.post(PROFILES + "/create", {"profiles": [profile("c1")]}).status_code
         )
     )
     sender.start()
@@ -202,10 +202,10 @@ def test_a_held_request_waits_for_its_release_before_it_is_handled(api: Api) -> 
 
 def test_a_garbled_answer_is_cut_but_the_request_is_handled(api: Api) -> None:
     api.octy.garble(PROFILES + "/create")
-    answer = api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c1"}]})
+    answer = api.post(PROFILES + "/create", {"profiles": [profile("c1")]})
     assert answer.status_code == 201
     with pytest.raises(ValueError):
         answer.json()
     assert "c1" in api.octy.profiles
-    again = api.post(PROFILES + "/create", {"profiles": [{"customer_id": "c2"}]})
+    again = api.post(PROFILES + "/create", {"profiles": [profile("c2")]})
     assert again.json()  # the next answer is whole

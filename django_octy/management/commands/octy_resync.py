@@ -58,6 +58,12 @@ class Command(BaseCommand):
             'carry OCTY["BATCH_SIZE"] objects each.',
         )
         parser.add_argument(
+            "--concurrency",
+            type=positive_int,
+            help="Octy batch requests in flight at once (default: "
+            'OCTY["RESYNC_CONCURRENCY"], 10, as Octy\'s own command-line client).',
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Count what would be pushed; change nothing."
         )
         parser.add_argument(
@@ -73,9 +79,15 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.dry_run(entities, since)
         elif options["run_async"]:
-            self.send(entities, since, options["batch_size"])
+            self.send(entities, since, options["batch_size"], options["concurrency"])
         else:
-            self.run(entities, since, options["batch_size"], options["verbosity"])
+            self.run(
+                entities,
+                since,
+                options["batch_size"],
+                options["verbosity"],
+                options["concurrency"],
+            )
 
     def dry_run(self, entities: list[str], since: datetime | None) -> None:
         planned = plan(entities, since)
@@ -86,7 +98,13 @@ class Command(BaseCommand):
         self.stdout.write(table(["Entity", "Host objects to re-read", "Rows to push"], rows))
         self.stdout.write("Dry run: nothing was changed or sent.")
 
-    def send(self, entities: list[str], since: datetime | None, batch_size: int) -> None:
+    def send(
+        self,
+        entities: list[str],
+        since: datetime | None,
+        batch_size: int,
+        concurrency: int | None,
+    ) -> None:
         from ...operator_tasks import resync as resync_task
 
         options = {"queue": settings.CELERY_QUEUE} if settings.CELERY_QUEUE else {}
@@ -94,12 +112,18 @@ class Command(BaseCommand):
             "entities": entities or None,
             "since": since.isoformat() if since else None,
             "chunk_size": batch_size,
+            "concurrency": concurrency,
         }
         result = resync_task.apply_async(kwargs=kwargs, **options)
         self.stdout.write(f"Resync sent to Celery as task {result.id}; a worker runs it.")
 
     def run(
-        self, entities: list[str], since: datetime | None, batch_size: int, verbosity: int
+        self,
+        entities: list[str],
+        since: datetime | None,
+        batch_size: int,
+        verbosity: int,
+        concurrency: int | None,
     ) -> None:
         stream = ProgressStream(self.stderr)
         quiet = verbosity == 0
@@ -118,6 +142,7 @@ class Command(BaseCommand):
                 on_staged=staged.update,
                 on_pushed=pushed.update,
                 on_push_start=start_pushing,
+                concurrency=concurrency,
             )
         except KeyboardInterrupt as interrupted:
             raise CommandError(

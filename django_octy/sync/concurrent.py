@@ -1,0 +1,96 @@
+"""Draining one entity with several batch requests in flight, for a resync.
+
+Octy's own command-line client uploads 500 objects a request, 10 requests at
+a time (``Octy-ai/octy-cli``: ``internal/application/domain/data_upload/logic.go``
+bounds its uploads with a semaphored wait group). :class:`ConcurrentDrain`
+does the same with claims: the calling thread claims batches in id order and
+hands each to a pool of ``in_flight`` threads, which push it and write its
+outcomes (claim, push and apply are those of the ordinary
+:class:`~django_octy.sync.flush.Drain`). A new batch is claimed only when
+fewer than ``in_flight`` are out, so at most ``in_flight`` requests are in
+flight and at most that many batches are held in memory. The client's rate
+limiter and ``Retry-After`` holds are shared by every thread of the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, fields
+
+from django.db import connections
+
+from ..models import SyncedObject
+from .claim import Claim, claim
+from .flush import Drain, EntitySummary
+from .handlers import Handler
+from .pending import due
+from .targets import Target
+
+
+class ConcurrentDrain(Drain):
+    """A :class:`~django_octy.sync.flush.Drain` that pushes up to ``in_flight`` batches at once."""
+
+    def __init__(
+        self, target: Target, handler: Handler, summary: EntitySummary, in_flight: int
+    ) -> None:
+        super().__init__(target, handler, summary)
+        self.in_flight = in_flight
+
+    def run(self) -> None:
+        limit = self.target.batch_size()
+        handler = self.handler
+        if not due(handler.model).filter(handler.scope).exists():
+            return
+        after = 0
+        out: set[Future[Pushed]] = set()
+        raised: BaseException | None = None
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="octy-push") as pool:
+            try:
+                while raised is None and (
+                    claimed := claim(
+                        handler.model, limit, after, handler.select_related, handler.scope
+                    )
+                ):
+                    after = claimed.rows[-1].pk
+                    out.add(pool.submit(self.push_apart, claimed))
+                    if len(out) >= self.in_flight:
+                        done, out = wait(out, return_when=FIRST_COMPLETED)
+                        raised = self.collect(done)
+                    if len(claimed.rows) < limit:
+                        break
+            finally:
+                # Batches already sent finish and record their outcomes, whatever happened here.
+                leftover = self.collect(wait(out).done)
+        raised = raised or leftover
+        if raised is not None:
+            raise raised
+
+    def push_apart(self, claimed: Claim[SyncedObject]) -> Pushed:
+        """Push and settle one claim in a pool thread; what it raised goes back to the caller."""
+        drain = Drain(self.target, self.handler, EntitySummary())
+        try:
+            drain.push_claim(claimed)
+        except BaseException as error:
+            return Pushed(drain, error)
+        finally:
+            connections.close_all()  # this thread's own connections
+        return Pushed(drain, None)
+
+    def collect(self, done: Iterable[Future[Pushed]]) -> BaseException | None:
+        """Add up the finished pushes; returns the first error one of them raised."""
+        results = [future.result() for future in done]
+        for result in results:
+            for name in (field.name for field in fields(EntitySummary)):
+                total = getattr(self.summary, name) + getattr(result.drain.summary, name)
+                setattr(self.summary, name, total)
+            self.pushed = self.pushed or result.drain.pushed
+        return next((result.error for result in results if result.error is not None), None)
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """One claim pushed in a pool thread: its drain (what it counted) and what it raised."""
+
+    drain: Drain
+    error: BaseException | None
