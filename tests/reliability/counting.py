@@ -36,8 +36,11 @@ class Tally:
 
 
 def tally(received: Iterable[Hashable], recorded: Iterable[Hashable]) -> Tally:
-    """Compare two multisets: what the fake received and what the host recorded."""
-    arrived, expected = Counter(received), Counter(recorded)
+    """Compare two multisets: what the fake received and what the host recorded.
+
+    A mapping counts each of its keys once (``Counter`` would take its values as counts).
+    """
+    arrived, expected = Counter(iter(received)), Counter(iter(recorded))
     return Tally(sum((arrived - expected).values()), sum((expected - arrived).values()))
 
 
@@ -96,6 +99,6 @@ def differences(
     """What the fake holds against the host's ``events`` rows, customers and items."""
     return Differences(
         events=tally(received_events(octy).values(), recorded_events(events).values()),
-        profiles=tally(octy.profiles.keys(), customer_ids),
-        items=tally(octy.items.keys(), item_ids),
+        profiles=tally(octy.profiles, customer_ids),
+        items=tally(octy.items, item_ids),
     )
