@@ -17,7 +17,10 @@ Measured per side: the requests the fake received, the time the saves took,
 the CPU time of this process meanwhile (the saves; for the naive side also
 the fake's serving of its requests, which runs in this process), and the wall
 time from the first save until the fake holds every customer with its latest
-data (polled every 50 ms). Then per latency the ratios naive / django-octy.
+data (polled every 50 ms). Once nothing is left to push, what the fake holds
+is counted against the host's customers and event rows: objects duplicated
+(events by content, profiles and items by key; docs/pipeline.md, "Where
+duplicates remain") and lost. Then per latency the ratios naive / django-octy.
 The first row, "no sync", is the same saves with no integration at all: the
 floor under both sides' wall time, so the naive wall time over it is the most
 any integration could gain. It runs at the fake's latency 0 and 20 ms:
@@ -64,8 +67,11 @@ from benchmarks.support import (  # noqa: E402
 )
 from django_octy.client import OctyClient  # noqa: E402
 from django_octy.conf import settings  # noqa: E402
+from django_octy.models import Event  # noqa: E402
 from django_octy.sync import receivers  # noqa: E402
+from django_octy.sync.pending import MIRROR_MODELS, outstanding  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
+from tests.reliability.counting import Differences, differences  # noqa: E402
 from tests.shop.models import Customer  # noqa: E402
 
 LATENCIES = (0.0, 0.020)
@@ -82,6 +88,8 @@ class Result:
     saving: float
     cpu: float
     wall: float
+    found: Differences | None
+    """What the fake holds beyond and short of the host's data (None: nothing was synced)."""
 
 
 def profile_payload(customer: Customer) -> dict[str, Any]:
@@ -141,7 +149,11 @@ def run_side(
     synced: bool = True,
     profiler: Any = None,
 ) -> Result:
-    """Make the changes, then (if ``synced``) wait until the fake holds all of them."""
+    """Make the changes, then (if ``synced``) wait until the fake holds all of them.
+
+    Then, with nothing left outstanding to push, the fake's objects are counted
+    against the host's customers and event rows: duplicated and lost.
+    """
     octy.reset()
     octy.latency = latency
     shop = Shop(f"{side}-{latency}")
@@ -150,10 +162,20 @@ def run_side(
         for change in planned:
             shop.save(change)
     saving, cpu = time.monotonic() - started, time.process_time() - cpu_started
-    if synced:
-        expected = shop.expected()
-        wait_until(lambda: not missing(octy, expected), TIMEOUT, f"{side}'s changes in the fake")
-    return Result(side, latency, len(octy.request_log), saving, cpu, time.monotonic() - started)
+    if not synced:
+        wall = time.monotonic() - started
+        return Result(side, latency, len(octy.request_log), saving, cpu, wall, None)
+    expected = shop.expected()
+    wait_until(lambda: not missing(octy, expected), TIMEOUT, f"{side}'s changes in the fake")
+    wall = time.monotonic() - started
+    wait_until(nothing_outstanding, TIMEOUT, f"{side}'s rows to be synced")
+    events = Event.objects.filter(profile__customer_id__in=list(expected))
+    found = differences(octy, events, expected)
+    return Result(side, latency, len(octy.request_log), saving, cpu, wall, found)
+
+
+def nothing_outstanding() -> bool:
+    return not any(outstanding(model).exists() for model in MIRROR_MODELS)
 
 
 def floor(octy: FakeOcty, planned: list[Change]) -> Result:
@@ -204,6 +226,7 @@ def print_results(setup: str, alone: Result, pairs: list[tuple[Result, Result]])
         print(
             f"{result.side:<12} {result.latency * 1000:>6.0f}ms {result.requests:>9,} "
             f"{result.saving:>9.2f} {result.cpu:>9.2f} {result.wall:>9.2f}"
+            + ("" if result.found is None else f"  {result.found.summary()}")
         )
     for naive, ours in pairs:
         print(

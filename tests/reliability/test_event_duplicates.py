@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ from django_octy.sync.flush import flush_all
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
+
+from .counting import Tally, differences
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db]
 
@@ -71,16 +72,14 @@ def test_a_lost_answer_duplicates_events_only(octy_settings: FakeOcty, settings:
 
     assert not Profile.objects.exclude(state=SyncState.SYNCED).exists()
     assert not Event.objects.exclude(state=SyncState.SYNCED).exists()
-    assert len(octy.profiles) == CUSTOMERS  # none created twice
-    received = Counter(event["event_properties"]["page"] for event in octy.events)
-    expected = Counter(f"/{customer.pk}" for customer in customers)
-    assert expected - received == Counter()  # none lost
-    duplicated = sum((received - expected).values())
+    found = differences(octy, Event.objects.all(), [str(customer.pk) for customer in customers])
     print(
         f"\nlost answer: {CUSTOMERS} profiles and {CUSTOMERS} events, 2 answers lost; "
-        f"0 lost, 0 stale, 0 profiles duplicated, {duplicated} events duplicated"
+        + found.summary()
     )
-    assert duplicated == CUSTOMERS  # the whole batch whose answer was lost, no more
+    assert found.profiles == Tally(duplicated=0, lost=0)  # none created twice
+    assert found.events.lost == 0
+    assert found.events.duplicated == CUSTOMERS  # the whole batch whose answer was lost, no more
 
 
 def test_the_docs_name_every_remaining_duplicate_path() -> None:
