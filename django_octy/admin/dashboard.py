@@ -28,7 +28,7 @@ from ..models import SyncDashboard, SyncState
 from ..retention import table_sizes
 from ..sync.status import EntityStatus, status
 from ..sync.targets import all_targets
-from .display import ModelAdminBase
+from .display import ViewOnlyAdmin
 
 logger = logging.getLogger(__name__)
 
@@ -101,20 +101,11 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @admin.register(SyncDashboard)
-class SyncDashboardAdmin(ModelAdminBase):
+class SyncDashboardAdmin(ViewOnlyAdmin):
     """The dashboard in place of a change list; it needs the push log's view permission."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("django_octy.view_pushlog")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         dashboard = self.admin_site.admin_view(self.dashboard)

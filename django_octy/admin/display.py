@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import Model
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +30,20 @@ if TYPE_CHECKING:
     ModelAdminBase = admin.ModelAdmin[Any]
 else:  # ModelAdmin is generic for type checkers only
     ModelAdminBase = admin.ModelAdmin
+
+
+class ViewOnlyAdmin(ModelAdminBase):
+    """An admin for records nobody adds, changes or deletes by hand: people look."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 ERROR_PREVIEW = 60
 """Characters of an error shown in a list; the tooltip and the change page show all of it."""

@@ -13,7 +13,7 @@ from ..models import Entity, Erasure, PushLog, SyncAlarm, SyncError, WebhookDeli
 from ..sync.resync import MIRRORS
 from .display import (
     EMPTY,
-    ModelAdminBase,
+    ViewOnlyAdmin,
     admin_link,
     bullet_list,
     external_link,
@@ -24,7 +24,7 @@ from .display import (
 from .paginator import CappedCountPaginator
 
 
-class ReadOnlyAdmin(ModelAdminBase):
+class ReadOnlyAdmin(ViewOnlyAdmin):
     """Records written by the sync engine only: people look, nobody edits or deletes."""
 
     paginator = CappedCountPaginator
@@ -35,15 +35,6 @@ class ReadOnlyAdmin(ModelAdminBase):
 
     class Media:
         css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("django_octy/admin.css",)}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="error")
     def short_error(self, record: PushLog | WebhookDelivery) -> SafeString | str:
