@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from io import StringIO
 from typing import Any
 
+import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from django_octy.models import Profile
 from django_octy.testing import FakeOcty
 from tests.sync.conftest import octy, worker
 
@@ -52,3 +55,16 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
 
 def requests_to(octy: FakeOcty, path: str) -> list[Any]:
     return [entry for entry in octy.request_log if entry.path == path]
+
+
+PROFILES = "/v1/retention/profiles/create"
+
+
+@pytest.fixture
+def forget_checkpoints() -> None:
+    """A resync keeps its checkpoints in the cache: each test starts afresh."""
+    cache.clear()
+
+
+def make_profiles(count: int, **fields: Any) -> None:
+    Profile.objects.bulk_create(Profile(customer_id=f"c{n:06d}", **fields) for n in range(count))

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from django_octy.models import Event, Profile, SyncState
@@ -15,20 +14,12 @@ from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, Product
 from tests.sync.conftest import wait_until
 
-from .conftest import manage, requests_to, run
+from .conftest import PROFILES, make_profiles, manage, requests_to, run
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-PROFILES = "/v1/retention/profiles/create"
-
-
-@pytest.fixture(autouse=True)
-def _forget_checkpoints() -> None:
-    cache.clear()
-
-
-def make_profiles(count: int, **fields: Any) -> None:
-    Profile.objects.bulk_create(Profile(customer_id=f"c{n:06d}", **fields) for n in range(count))
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("forget_checkpoints"),
+]
 
 
 def test_pushes_1201_profiles_in_exactly_three_requests(octy: FakeOcty) -> None:

@@ -13,7 +13,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import connections
 
 from django_octy.conf import DEFAULTS
@@ -21,20 +20,12 @@ from django_octy.models import Operation, Profile, SyncError, SyncState
 from django_octy.signals import pre_push
 from django_octy.testing import FakeOcty
 
-from .conftest import Run, requests_to, run
+from .conftest import PROFILES, Run, make_profiles, requests_to, run
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-PROFILES = "/v1/retention/profiles/create"
-
-
-@pytest.fixture(autouse=True)
-def _forget_checkpoints() -> None:
-    cache.clear()
-
-
-def make_profiles(count: int, **fields: Any) -> None:
-    Profile.objects.bulk_create(Profile(customer_id=f"c{n:06d}", **fields) for n in range(count))
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("forget_checkpoints"),
+]
 
 
 def sent_ids(octy: FakeOcty) -> list[str]:
