@@ -3,7 +3,7 @@
 Saves of the test shop's customers (new ones, and 30% edits of earlier ones),
 each in its own transaction, arrive at a steady rate with jitter (each gap
 0.5 to 1.5 times the mean) over a bounded duration; a real Celery worker runs
-the debounced flushes (``FLUSH_DELAY`` and the rest at their defaults, see
+the debounced flushes (``FLUSH_DELAY``, ``FLUSH_MAX_WAIT`` and the rest at their defaults, see
 django_octy/conf.py) against a fake Octy on loopback. A save's latency runs
 from the moment its ``save()`` starts to the end of the first fake Octy
 request that carried that change or a later one of the same customer (the
@@ -37,6 +37,7 @@ from benchmarks.support import (  # noqa: E402
     celery_worker,
     changes,
     chosen_settings,
+    describe_debounce,
     describe_setup,
     fake_octy,
     missing,
@@ -45,7 +46,6 @@ from benchmarks.support import (  # noqa: E402
     throwaway_database,
     wait_until,
 )
-from django_octy.conf import settings  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 
 UPDATE_SHARE = 0.3
@@ -102,10 +102,7 @@ def main() -> None:
     shop = Shop("latency")
     chosen = chosen_settings(args)
     with throwaway_database(), fake_octy(**chosen) as octy, celery_worker():
-        setup = (
-            f"{describe_setup()}, FLUSH_DELAY {settings.FLUSH_DELAY:g} s"
-            f"{' (default)' if not chosen else ''}"
-        )
+        setup = f"{describe_setup()}, {describe_debounce()}{' (default)' if not chosen else ''}"
         saved = save_steadily(shop, planned, gaps(args.saves, args.seconds))
         spent = saved[-1].at - saved[0].at
         expected = shop.expected()

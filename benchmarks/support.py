@@ -35,6 +35,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
 
 from benchmarks.machine import machine_load  # noqa: E402
+from django_octy.conf import settings as octy_settings  # noqa: E402
 from django_octy.sync.scheduling import reset_debounce  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 from tests.celery_app import app as celery_app  # noqa: E402
@@ -54,15 +55,28 @@ def describe_setup() -> str:
     return f"database {connection.vendor}, broker {broker}, {machine_load()}"
 
 
+DEBOUNCE_OPTIONS = {"--flush-delay": "FLUSH_DELAY", "--flush-max-wait": "FLUSH_MAX_WAIT"}
+
+
 def add_flush_delay_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--flush-delay", type=float, help="OCTY['FLUSH_DELAY'] in seconds (default: the app's)"
-    )
+    for option, key in DEBOUNCE_OPTIONS.items():
+        parser.add_argument(
+            option, type=float, dest=key, help=f"OCTY[{key!r}] in seconds (default: the app's)"
+        )
 
 
 def chosen_settings(options: argparse.Namespace) -> dict[str, float]:
     """The ``OCTY`` keys the command line set (for :func:`fake_octy`)."""
-    return {} if options.flush_delay is None else {"FLUSH_DELAY": options.flush_delay}
+    chosen = {key: getattr(options, key) for key in DEBOUNCE_OPTIONS.values()}
+    return {key: value for key, value in chosen.items() if value is not None}
+
+
+def describe_debounce() -> str:
+    """The debounce settings a run uses."""
+    return (
+        f"FLUSH_DELAY {octy_settings.FLUSH_DELAY:g} s, "
+        f"FLUSH_MAX_WAIT {octy_settings.FLUSH_MAX_WAIT:g} s"
+    )
 
 
 @contextmanager

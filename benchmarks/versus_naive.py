@@ -59,6 +59,7 @@ from benchmarks.support import (  # noqa: E402
     celery_worker,
     changes,
     chosen_settings,
+    describe_debounce,
     describe_setup,
     fake_octy,
     missing,
@@ -66,7 +67,6 @@ from benchmarks.support import (  # noqa: E402
     wait_until,
 )
 from django_octy.client import OctyClient  # noqa: E402
-from django_octy.conf import settings  # noqa: E402
 from django_octy.models import Event  # noqa: E402
 from django_octy.sync import receivers  # noqa: E402
 from django_octy.sync.pending import MIRROR_MODELS, outstanding  # noqa: E402
@@ -249,7 +249,7 @@ def main() -> None:
     with throwaway_database(), fake_octy(**chosen) as octy:
         setup = (
             f"{args.changes:,} changes ({UPDATE_SHARE:.0%} edits), {describe_setup()}, "
-            f"FLUSH_DELAY {settings.FLUSH_DELAY:g} s"
+            f"{describe_debounce()}"
         )
         alone = floor(octy, planned)
         pairs = [
