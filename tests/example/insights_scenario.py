@@ -11,29 +11,14 @@ and the error log holds Octy's refusal. Exits non-zero on the first failed check
 from __future__ import annotations
 
 import io
-import os
-import sys
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-from django_octy.testing import FakeOcty
+from scenario import shop_against_a_fake
 
 
 def main() -> None:
-    sys.path.insert(0, str(Path.cwd()))
-    with FakeOcty() as octy:
-        os.environ.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
-            DJANGO_ALLOWED_HOSTS="testserver",
-            OCTY_PUBLIC_KEY=octy.public_key,
-            OCTY_SECRET_KEY=octy.secret_key,
-            OCTY_BASE_URL=octy.url,
-            OCTY_ALLOW_INSECURE_BASE_URL="1",
-        )
-        import django
-
-        django.setup()
+    with shop_against_a_fake():
         check_the_insights()
 
 
