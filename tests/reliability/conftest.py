@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,10 +16,11 @@ from django.db import connection
 from django_octy.models import SyncState
 from django_octy.sync.flush import flush_all
 from django_octy.sync.pending import MIRROR_MODELS, outstanding, seconds_until_due
-from django_octy.sync.scheduling import reset_debounce
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, OrderLine, Product
-from tests.sync.conftest import FAST
+from tests.sync.conftest import octy
+
+__all__ = ["octy"]  # the fake Octy fixture, with short delays
 
 # Broker outage and fault storm (scenarios 2 and 3): what "zero lost" and "zero duplicates" mean,
 # judged against the shop's own tables, not against the mirror rows the engine keeps.
@@ -127,15 +128,6 @@ def event_differences(octy: FakeOcty) -> dict[str, Any]:
 
 # Issue #14: the windows in which a change was lost, left stale or multiplied. Each scenario
 # prints one row of the fault table in benchmarks/RESULTS.md.
-
-
-@pytest.fixture
-def octy(octy_settings: FakeOcty, settings: Any) -> Iterator[FakeOcty]:
-    """The fake Octy, with ``settings.OCTY`` pointing at it and short delays."""
-    settings.OCTY = {**settings.OCTY, **FAST}
-    reset_debounce()
-    yield octy_settings
-    reset_debounce()
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django_octy.testing import FakeOcty
+from tests.client.data import WORST_CUSTOMERS_SEGMENT
 
 from .conftest import Api
 
@@ -45,17 +46,7 @@ def set_up_the_shop(api: Api) -> dict[str, str]:
     login_type = {"event_type": "login", "event_properties": ["device"]}
     response = api.post("/v1/retention/events/types/create", {"event_types": [login_type]})
     assert response.status_code == 201, response.text
-    worst = {
-        "segment_name": "worst customers",
-        "segment_type": "past",
-        "segment_sub_type": 2,
-        "segment_timeframe": 60,
-        "event_sequence": [
-            {"event_type": "login", "exp_timeframe": 0, "action_inaction": "action"},
-            {"event_type": "charged", "exp_timeframe": 0, "action_inaction": "inaction"},
-        ],
-    }
-    assert api.post("/v1/retention/segments/create", worst).status_code == 201
+    assert api.post("/v1/retention/segments/create", WORST_CUSTOMERS_SEGMENT).status_code == 201
     return api.create_profiles("loyal", "lapsed", "browsing", "silent")
 
 
