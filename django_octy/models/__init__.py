@@ -5,6 +5,7 @@ from .entity import MODEL_NAMES, Entity
 from .erasure import Erasure
 from .event import Event
 from .event_type import EventType
+from .host_change import HostChange
 from .item import Item
 from .message_template import MessageTemplate
 from .octopus_entry import PARENT_TYPES, EntryType, OctopusEntry
@@ -30,6 +31,7 @@ __all__ = [
     "Erasure",
     "Event",
     "EventType",
+    "HostChange",
     "Item",
     "MessageTemplate",
     "OctopusEntry",

@@ -27,6 +27,7 @@ from ..signals import post_push, pre_push, push_failed
 from .alarms import raise_alarm, resolve_alarms
 from .apply import apply, on_a_working_connection
 from .claim import Claim, claim, release
+from .folding import fold_changes
 from .handlers import Handler, PushInterrupted
 from .outcomes import Outcome, Rejected, Released, Retry, Synced
 from .pending import due
@@ -372,6 +373,7 @@ def flush_all(
 ) -> FlushSummary:
     """Push every due row to its target, entity by entity; returns what was done.
 
+    The change log is folded into the mirror rows first (:mod:`.folding`).
     Safe to run in several processes at once. Does nothing when
     ``OCTY["SYNC_ENABLED"]`` is false; a target that is not switched on is
     skipped (its rows wait). A target stops, with one alarm, when it refuses
@@ -383,6 +385,7 @@ def flush_all(
     if not settings.SYNC_ENABLED:
         summary.disabled = True
         return summary
+    fold_changes()
     wanted = {Entity(entity) for entity in entities} if entities is not None else set(Entity)
     for target in all_targets():
         if target.enabled() and wanted.intersection(target.entities):

@@ -20,6 +20,7 @@ from ..models import (
     OUTSTANDING_STATES,
     Event,
     EventType,
+    HostChange,
     Item,
     MessageTemplate,
     OctopusEntry,
@@ -120,8 +121,11 @@ def pushed_models() -> list[type[SyncedObject]]:
 
 
 def has_due_rows(now: datetime | None = None) -> bool:
-    """Whether any mirror row could be claimed now (rows of targets switched off wait)."""
+    """Whether a flush has work now: changes in the log to fold, or a mirror row to claim
+    (rows of targets switched off wait)."""
     now = now or timezone.now()
+    if HostChange.objects.exists():
+        return True
     return any(due(model, now).exists() for model in pushed_models())
 
 

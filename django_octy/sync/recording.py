@@ -1,8 +1,14 @@
-"""Recording changes: host objects become pending mirror rows, in the host's transaction.
+"""Recording changes: in the change log at save time, into mirror rows at flush time.
 
-Everything here runs inside the transaction that changed the host object and
-never fails it: a mapping that raises or yields an invalid value marks the
-mirror row failed and writes a :class:`~django_octy.models.SyncError`.
+A save of a registered host object writes one narrow
+:class:`~django_octy.models.HostChange` row, in the host's transaction
+(:func:`log_changes`); the flush folds the log (:mod:`.folding`): it maps each
+object as it is then into its mirror rows, which become pending. A deletion
+is recorded on the mirror row at once, since the host row will be gone.
+
+Mapping never fails the transaction it runs in: a mapping that raises or
+yields an invalid value marks the mirror row failed and writes a
+:class:`~django_octy.models.SyncError` naming the object and the field.
 """
 
 from __future__ import annotations
@@ -16,13 +22,14 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from ..models import (
     Entity,
     Event,
     EventType,
+    HostChange,
     Operation,
     Profile,
     SyncedObject,
@@ -48,14 +55,45 @@ def source_ref(obj: models.Model) -> dict[str, Any]:
     return {"source_type": ContentType.objects.get_for_model(obj), "source_id": str(obj.pk)}
 
 
-# One host object at a time: what the signal receivers call.
+# The change log: what a save costs.
 
 
-def record_save(source: Source[Any], obj: models.Model, created: bool = False) -> None:
-    """Record that ``obj`` was saved: its mirror row (or events) become pending.
+def log_change(obj: models.Model) -> None:
+    """Record that ``obj`` changed: one row in the change log, folded at the next flush."""
+    log_changes(type(obj), [obj.pk])
 
-    ``created`` (from ``post_save``) saves looking for a row that cannot exist yet.
+
+def log_changes(model: type[models.Model], keys: Iterable[Any]) -> int:
+    """Record that the objects of ``model`` with these primary keys changed; returns how many.
+
+    One multi-row ``INSERT`` per :data:`CHUNK_SIZE` keys, in the open transaction:
+    no model instances, no read.
     """
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    table = HostChange._meta.db_table
+    connection = connections[router.db_for_write(HostChange)]
+    quote = connection.ops.quote_name
+    count = 0
+    for chunk in batches(keys, CHUNK_SIZE):
+        rows = ", ".join(["(%s, %s)"] * len(chunk))
+        params = [value for key in chunk for value in (content_type.pk, str(key))]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({quote('content_type_id')}, {quote('object_id')}) "  # noqa: S608 - quoted model names
+                f"VALUES {rows}",
+                params,
+            )
+        count += len(chunk)
+    if count:
+        request_flush()
+    return count
+
+
+# One host object at a time, mapped now.
+
+
+def record_save(source: Source[Any], obj: models.Model) -> None:
+    """Map ``obj`` now: its mirror row (or events) become pending."""
     if isinstance(source, EventSource):
         record_events(source, [obj])
     elif isinstance(source, ObjectSource):
@@ -67,17 +105,15 @@ def record_save(source: Source[Any], obj: models.Model, created: bool = False) -
         except MappingError as error:
             record_mapping_error(source, obj, error)
             return
-        upsert(source, obj, values, created)
+        upsert(source, obj, values)
         request_flush()
 
 
-def upsert(
-    source: ObjectSource[Any], obj: models.Model, values: dict[str, Any], created: bool = False
-) -> None:
+def upsert(source: ObjectSource[Any], obj: models.Model, values: dict[str, Any]) -> None:
     """Update the mirror row of ``obj`` (one UPDATE), or insert it."""
     manager = source.mirror._default_manager
     ref = source_ref(obj)
-    if not created and manager.filter(**ref).update(**values, **changed()):
+    if manager.filter(**ref).update(**values, **changed()):
         return
     try:
         with transaction.atomic():
@@ -86,11 +122,8 @@ def upsert(
         return
     except IntegrityError:
         pass
-    # The row exists after all (a primary key the database reused), or the
-    # natural key is taken: by a row made without a source (adopt it), or by
-    # another host object (a mapping error).
-    if created and manager.filter(**ref).update(**values, **changed()):
-        return
+    # The natural key is taken: by a row made without a source (adopt it), or
+    # by another host object (a mapping error).
     key = source.natural_key
     adopted = manager.filter(source_type__isnull=True, **{key: values[key]})
     if not adopted.update(**ref, **values, **changed()):
@@ -350,41 +383,32 @@ def mark_dirty(objects: models.QuerySet[Any] | Iterable[models.Model]) -> int:
 
     ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()`` and raw SQL do
     not send ``post_save``; call this afterwards, with a queryset or instances.
-    Works in chunks of 500 with a few queries each. Returns how many objects
-    were recorded.
+    Host objects go into the change log (one multi-row ``INSERT`` per 500, a
+    queryset's keys read without making instances); mirror rows become pending.
+    Returns how many objects were recorded.
     """
     if isinstance(objects, models.QuerySet):
-        groups: Iterable[tuple[type[models.Model], Iterable[models.Model]]] = [
-            (objects.model, objects.iterator(chunk_size=CHUNK_SIZE))
-        ]
-    else:
-        by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
-        for obj in objects:
-            by_model[type(obj)].append(obj)
-        groups = by_model.items()
-    count = 0
-    for model, instances in groups:
-        for chunk in batches(instances, CHUNK_SIZE):
-            count += mark_chunk_dirty(model, chunk)
-    return count
+        keys = objects.order_by().values_list("pk", flat=True).iterator(chunk_size=CHUNK_SIZE)
+        return mark_keys_dirty(objects.model, keys)
+    by_model: dict[type[models.Model], list[Any]] = defaultdict(list)
+    for obj in objects:
+        by_model[type(obj)].append(obj.pk)
+    return sum(mark_keys_dirty(model, keys) for model, keys in by_model.items())
 
 
-def mark_chunk_dirty(model: type[models.Model], chunk: Sequence[models.Model]) -> int:
+def mark_keys_dirty(model: type[models.Model], keys: Iterable[Any]) -> int:
     if issubclass(model, SyncedObject):
-        model._default_manager.filter(pk__in=[row.pk for row in chunk]).update(**changed())
-        request_flush()
-        return len(chunk)
-    sources = registry.sources_for(model)
-    if not sources:
+        count = 0
+        for chunk in batches(keys, CHUNK_SIZE):
+            count += model._default_manager.filter(pk__in=chunk).update(**changed())
+        if count:
+            request_flush()
+        return count
+    if not registry.sources_for(model):
         raise ValueError(
             f"{model._meta.label} is neither registered as an Octy source nor a mirror."
         )
-    for source in sources:
-        if isinstance(source, EventSource):
-            record_events(source, chunk)
-        elif isinstance(source, ObjectSource):
-            upsert_many(source, chunk)
-    return len(chunk)
+    return log_changes(model, keys)
 
 
 def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None:
