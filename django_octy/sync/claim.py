@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Now
 
@@ -42,7 +42,7 @@ class Claim(Generic[M]):
     taken_at: float
 
 
-def skips_locked_rows(model: type[SyncedObject]) -> bool:
+def skips_locked_rows(model: type[models.Model]) -> bool:
     alias = router.db_for_write(model)
     return bool(connections[alias].features.has_select_for_update_skip_locked)
 

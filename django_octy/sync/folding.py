@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Max, prefetch_related_objects
 
 from ..models import Entity, HostChange
 from .recording import record_delete, record_events, record_mapping_error, upsert_many
 from .registry import registry
+from .scheduling import request_flush
 from .sources import EventSource, MappingError, ObjectSource, Source
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,23 @@ def fold_chunk(last: int) -> int:
             keys[content_type_id].add(object_id)
         for source, found, gone in changed_objects(keys):
             fold_apart(source, found, gone)
-        HostChange.objects.filter(pk__in=[pk for pk, _, _ in changes]).delete()
+        forget([pk for pk, _, _ in changes])
     return len(changes)
+
+
+def forget(changes: list[int]) -> None:
+    """Delete folded changes in one statement (``QuerySet.delete()`` would read them first:
+    the app's deletion receivers rule out Django's fast delete)."""
+    if not changes:
+        return
+    connection = connections[router.db_for_write(HostChange)]
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(changes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(HostChange._meta.db_table)} WHERE {quote('id')} IN ({marks})",  # noqa: S608 - quoted model names
+            changes,
+        )
 
 
 def changed_objects(
@@ -136,3 +152,4 @@ def fold_before_deletion(obj: models.Model) -> None:
     if sources and waiting.exists():
         for source in sources:
             fold(source, [obj], [])
+        request_flush()

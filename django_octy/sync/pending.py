@@ -9,6 +9,7 @@ company or individual).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -95,6 +96,14 @@ def requeue_failed(queryset: QuerySet[M]) -> int:
 def outstanding(model: type[M]) -> QuerySet[M]:
     """Rows with a change Octy has not confirmed yet, due or not."""
     return model._default_manager.filter(state__in=OUTSTANDING_STATES)
+
+
+def nothing_outstanding(models: Iterable[type[SyncedObject]] = MIRROR_MODELS) -> bool:
+    """Whether every change has reached its target: none waits in the change log, and no
+    row of ``models`` is outstanding."""
+    if HostChange.objects.exists():
+        return False
+    return not any(outstanding(model).exists() for model in models)
 
 
 def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from .recording import CHUNK_SIZE, batches, record_events, upsert_many
 from .registry import registry
+from .scheduling import request_flush
 from .sources import EventSource, ObjectSource, Source
 
 
@@ -112,3 +113,4 @@ def record_again(source: Source[Any], pks: list[Any]) -> None:
             record_events(source, objects)
         elif isinstance(source, ObjectSource):
             upsert_many(source, objects)
+    request_flush()

@@ -93,7 +93,11 @@ def log_changes(model: type[models.Model], keys: Iterable[Any]) -> int:
 
 
 def record_save(source: Source[Any], obj: models.Model) -> None:
-    """Map ``obj`` now: its mirror row (or events) become pending."""
+    """Map ``obj`` now: its mirror row (or events) become pending.
+
+    Like the other mapping functions, it schedules no flush: its callers run in
+    a flush, or schedule one themselves.
+    """
     if isinstance(source, EventSource):
         record_events(source, [obj])
     elif isinstance(source, ObjectSource):
@@ -106,7 +110,6 @@ def record_save(source: Source[Any], obj: models.Model) -> None:
             record_mapping_error(source, obj, error)
             return
         upsert(source, obj, values)
-        request_flush()
 
 
 def upsert(source: ObjectSource[Any], obj: models.Model, values: dict[str, Any]) -> None:
@@ -317,7 +320,6 @@ def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> Non
             record_mapping_error(source, obj, error)
     if rows:
         Event.objects.bulk_create(rows, ignore_conflicts=True)
-        request_flush()
 
 
 def track(
@@ -455,4 +457,3 @@ def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None
     except IntegrityError:  # a natural key is taken: sort it out object by object
         for obj, values in new.values():
             upsert(source, obj, values)
-    request_flush()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from django_octy.models import Profile, SyncState
+from django_octy.models import HostChange, Profile, SyncState
 from django_octy.sync.scheduling import Debounce
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
@@ -97,7 +97,10 @@ def test_a_trickle_of_saves_costs_a_few_flushes_and_every_change_arrives(
         time.sleep(TRICKLE_SECONDS / TRICKLE_SAVES)
 
     wait_until(
-        lambda: not Profile.objects.exclude(state=SyncState.SYNCED).exists(),
+        lambda: (
+            not HostChange.objects.exists()
+            and not Profile.objects.exclude(state=SyncState.SYNCED).exists()
+        ),
         what="every change synced",
     )
     creates = requests_to(octy, "/v1/retention/profiles/create")

@@ -1,4 +1,5 @@
-"""Recording host changes as pending mirror rows, in the host's transaction (no HTTP)."""
+"""Recording host changes: one change-log row in the host's transaction, mapped into
+pending mirror rows when the flush folds the log (no HTTP)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ from django.test.utils import CaptureQueriesContext
 
 import django_octy
 from django_octy import sources
-from django_octy.models import Event, EventType, Item, Operation, Profile, SyncError, SyncState
+from django_octy.models import (
+    Event,
+    EventType,
+    HostChange,
+    Item,
+    Operation,
+    Profile,
+    SyncError,
+    SyncState,
+)
+from django_octy.sync.folding import fold_changes
 from django_octy.sync.pending import requeue_failed
 from tests.shop.models import Customer, Order, OrderLine, Product, Tag
 from tests.shop.octy import CustomerSource, ProductSource
@@ -24,9 +35,14 @@ def profile_of(customer: Customer) -> Profile:
     return Profile.objects.get(source_id=str(customer.pk))
 
 
-def test_a_save_records_a_pending_profile_with_the_mapped_values() -> None:
+def test_a_save_logs_one_change_which_the_fold_maps_into_a_pending_profile() -> None:
     customer = Customer.objects.create(email="ann@example.com", first_name="Ann", city="Oslo")
+    change = HostChange.objects.get()
+    assert (change.content_type.model_class(), change.object_id) == (Customer, str(customer.pk))
+    assert not Profile.objects.exists()
 
+    assert fold_changes() == 1
+    assert not HostChange.objects.exists()
     profile = profile_of(customer)
     assert profile.customer_id == str(customer.pk)
     assert profile.profile_data == {"first_name": "Ann", "city": "Oslo", "tags": []}
@@ -35,23 +51,32 @@ def test_a_save_records_a_pending_profile_with_the_mapped_values() -> None:
     assert profile.source == customer
 
 
-def test_each_save_bumps_the_version_with_one_update(django_assert_max_num_queries: Any) -> None:
+def test_a_save_costs_one_insert_and_a_fold_one_update_for_all_saves_since() -> None:
     customer = Customer.objects.create(email="ann@example.com", first_name="Ann")
+    fold_changes()
     Profile.objects.filter(pk=profile_of(customer).pk).update(state=SyncState.SYNCED)
-    customer.city = "Bergen"
     with CaptureQueriesContext(transaction.get_connection()) as queries:
+        customer.city = "Bergen"
         customer.save()
-    mirror_writes = [q for q in queries if "django_octy_profile" in q["sql"]]
-    assert len(mirror_writes) == 1 and mirror_writes[0]["sql"].startswith("UPDATE")
+    ours = [q["sql"] for q in queries if "django_octy" in q["sql"]]
+    assert len(ours) == 1 and ours[0].startswith('INSERT INTO "django_octy_hostchange"')
+    customer.city = "Tromsø"
+    customer.save()
 
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert fold_changes() == 2
+    # One lookup, the new values and the pending mark: the same for two saves as for one.
+    profile_queries = [q["sql"] for q in queries if "django_octy_profile" in q["sql"]]
+    assert len(profile_queries) == 3 and not any("INSERT" in sql for sql in profile_queries)
     profile = profile_of(customer)
     assert profile.state == SyncState.PENDING
     assert profile.version == 2
-    assert profile.profile_data["city"] == "Bergen"
+    assert profile.profile_data["city"] == "Tromsø"
 
 
 def test_decimal_prices_become_minor_units() -> None:
     Product.objects.create(sku="TEA", name="Tea", category="drinks", price=Decimal("19.99"))
+    fold_changes()
     item = Item.objects.get()
     assert (item.item_id, item.item_price, item.item_name) == ("TEA", 1999, "Tea")
     assert sources.to_minor_units(Decimal("0.005")) == 1
@@ -63,11 +88,13 @@ def test_a_failing_mapping_keeps_the_host_save_and_names_the_object_and_field() 
             raise RuntimeError("orders table unavailable")
 
     customer = Customer.objects.create(email="ann@example.com")
+    fold_changes()
     sources.unregister(Customer)
     sources.register(Customer)(Broken)
     try:
         customer.first_name = "Ann"
         customer.save()
+        assert fold_changes() == 1
     finally:
         sources.unregister(Customer)
         sources.register(Customer)(CustomerSource)
@@ -85,8 +112,9 @@ def test_a_failing_mapping_keeps_the_host_save_and_names_the_object_and_field() 
 
 def test_an_invalid_value_fails_before_any_row_exists() -> None:
     Product.objects.create(sku="TEA", name="", category="drinks", price=Decimal(1))
+    fold_changes()
 
-    assert not Item.objects.exists()
+    assert not Item.objects.exists() and not HostChange.objects.exists()
     error = SyncError.objects.get()
     assert "shop.Product pk=" in error.reason
     assert "field 'item_name'" in error.reason
@@ -105,6 +133,7 @@ def test_deleting_a_never_synced_object_removes_its_row_and_a_synced_one_is_dele
 ):
     fresh = Customer.objects.create(email="fresh@example.com")
     synced = Customer.objects.create(email="synced@example.com")
+    fold_changes()
     synced_id = str(synced.pk)
     Profile.objects.filter(source_id=synced_id).update(octy_id="p1", state=SyncState.SYNCED)
 
@@ -116,20 +145,45 @@ def test_deleting_a_never_synced_object_removes_its_row_and_a_synced_one_is_dele
     ]
 
 
+def test_an_object_saved_and_deleted_between_two_flushes_leaves_nothing_to_push() -> None:
+    customer = Customer.objects.create(email="brief@example.com")
+    customer.delete()
+
+    assert fold_changes() == 1
+    assert not Profile.objects.exists() and not SyncError.objects.exists()
+
+
+def test_a_change_folded_after_a_deletion_the_log_missed_deletes_the_object() -> None:
+    customer = Customer.objects.create(email="gone@example.com")
+    fold_changes()
+    Profile.objects.update(octy_id="p1", state=SyncState.SYNCED)
+    django_octy.mark_dirty([customer])
+    Customer.objects.filter(pk=customer.pk)._raw_delete(Customer.objects.db)  # no signals
+
+    fold_changes()
+    assert list(Profile.objects.values_list("state", "deletion_requested")) == [
+        (SyncState.DELETE_PENDING, True)
+    ]
+
+
 def test_many_to_many_changes_resync_from_both_sides() -> None:
     customer = Customer.objects.create(email="ann@example.com")
     vip = Tag.objects.create(name="vip")
+    fold_changes()
 
     customer.tags.add(vip)
+    fold_changes()
     assert profile_of(customer).profile_data["tags"] == ["vip"]
 
     vip.customers.remove(customer)
+    fold_changes()
     assert profile_of(customer).profile_data["tags"] == []
 
     customer.tags.add(vip)
     vip.customers.clear()
+    fold_changes()
     assert profile_of(customer).profile_data["tags"] == []
-    assert profile_of(customer).version == 5
+    assert profile_of(customer).version == 4  # one fold, one change of the row
 
 
 def paid_order(customer: Customer, *skus: str) -> Order:
@@ -150,15 +204,42 @@ def test_a_paid_order_records_one_event_per_line_once() -> None:
     order = Order.objects.create(customer=customer)
     assert not Event.objects.exists()
 
+    fold_changes()
+    assert not Event.objects.exists()
+
     order = paid_order(customer, "TEA", "CUP")
+    fold_changes()
     order.save()
     order.save()
+    fold_changes()
 
     events = Event.objects.order_by("pk")
     assert [e.event_properties["item_id"] for e in events] == ["TEA", "CUP"]
     assert {e.profile_id for e in events} == {profile_of(customer).pk}
     assert all(e.state == SyncState.PENDING and e.event_type == "charged" for e in events)
     assert events[0].occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_an_order_deleted_before_the_flush_keeps_its_events() -> None:
+    customer = Customer.objects.create(email="ann@example.com")
+    order = paid_order(customer, "TEA", "CUP")
+    order.delete()  # its lines go with it
+
+    fold_changes()
+    assert sorted(Event.objects.values_list("event_properties__item_id", flat=True)) == [
+        "CUP",
+        "TEA",
+    ]
+
+
+def test_deleting_an_order_with_no_change_waiting_reads_nothing_of_it() -> None:
+    customer = Customer.objects.create(email="ann@example.com")
+    order = paid_order(customer, "TEA")
+    fold_changes()
+    Event.objects.all().delete()
+
+    order.delete()
+    assert not Event.objects.exists()
 
 
 def test_an_event_of_an_unregistered_customer_names_the_field() -> None:
@@ -171,6 +252,7 @@ def test_an_event_of_an_unregistered_customer_names_the_field() -> None:
     sources.register(Tag)(TagEvents)
     try:
         tag = Tag.objects.create(name="vip")
+        fold_changes()
     finally:
         sources.unregister(Tag)
     assert not Event.objects.exists()
@@ -193,25 +275,30 @@ def test_track_records_ad_hoc_events_and_dedupes_by_key() -> None:
         django_octy.track(customer, "")
 
 
-def test_mark_dirty_maps_objects_that_skipped_signals_in_few_queries(
+def test_mark_dirty_logs_objects_that_skipped_signals_and_the_fold_maps_them_in_few_queries(
     django_assert_max_num_queries: Any,
 ) -> None:
     Customer.objects.bulk_create(
         [Customer(email=f"c{i}@example.com", first_name="x") for i in range(1000)]
     )
-    assert not Profile.objects.exists()
+    assert not HostChange.objects.exists()
 
-    # The shop's mapping runs two queries per customer (tags, orders); the
-    # recording itself a handful per 500 (SQLite splits a bulk insert into
-    # statements of 999 parameters: about 30 per 1,000 rows).
-    with django_assert_max_num_queries(2 * 1000 + 40):
+    # The keys are read 500 at a time, and logged in one INSERT per 500.
+    with django_assert_max_num_queries(6):
         assert django_octy.mark_dirty(Customer.objects.all()) == 1000
+    assert HostChange.objects.count() == 1000 and not Profile.objects.exists()
+    # Per 500 changes, about 30 whatever the number of objects: the log, the
+    # customers, the shop's two prefetches, the mirror rows, their inserts
+    # (SQLite splits them by 999 parameters: 15), the log's delete, savepoints.
+    with django_assert_max_num_queries(2 * 30 + 4):
+        fold_changes()
     assert Profile.objects.filter(state=SyncState.PENDING).count() == 1000
 
     Customer.objects.update(first_name="y")
     Profile.objects.update(state=SyncState.SYNCED)
-    with django_assert_max_num_queries(2 * 1000 + 40):
+    with django_assert_max_num_queries(4):
         django_octy.mark_dirty(list(Customer.objects.all()))
+    fold_changes()
     assert set(Profile.objects.values_list("state", "version", "profile_data__first_name")) == {
         (SyncState.PENDING, 2, "y")
     }

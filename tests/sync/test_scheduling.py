@@ -14,9 +14,8 @@ import pytest
 from django.db import transaction
 
 from django_octy import tasks
-from django_octy.models import Profile, SyncState
+from django_octy.models import HostChange, Profile, SyncState
 from django_octy.signals import pre_push
-from django_octy.sync.pending import due
 from django_octy.sync.scheduling import schedule_flush
 from django_octy.sync.targets import another_flusher_would_help
 from django_octy.testing import FakeOcty
@@ -47,7 +46,7 @@ def test_a_transaction_of_many_saves_registers_one_flush(
         for number in range(200):
             Customer.objects.create(email=f"c{number}@example.com")
 
-    assert Profile.objects.count() == 200
+    assert HostChange.objects.count() == 200
     assert flush_callbacks(callbacks) == 1
 
 
@@ -58,7 +57,7 @@ def test_a_rolled_back_savepoint_keeps_the_flush_of_the_saves_before_it(
         Customer.objects.create(email="kept@example.com")
         create_in_a_rolled_back_savepoint("ghost@example.com")
 
-    assert list(Profile.objects.values_list("customer_id", flat=True)) == [
+    assert list(HostChange.objects.values_list("object_id", flat=True)) == [
         str(Customer.objects.get(email="kept@example.com").pk)
     ]
     assert flush_callbacks(callbacks) == 1
@@ -71,7 +70,7 @@ def test_saves_only_inside_a_rolled_back_savepoint_leave_no_flush_behind(
         create_in_a_rolled_back_savepoint("ghost@example.com")
         Customer.objects.create(email="after@example.com")
 
-    assert Profile.objects.count() == 1
+    assert HostChange.objects.count() == 1
     assert flush_callbacks(callbacks) == 1
 
 
@@ -138,7 +137,7 @@ def test_rows_committed_during_a_flush_are_left_to_their_own_flush(
         pre_push.disconnect(save_another, sender=Profile)
 
     assert Profile.objects.get(customer_id=str(first.pk)).state == SyncState.SYNCED
-    assert list(due(Profile).values_list("customer_id", flat=True)) == [str(late[0].pk)]
+    assert list(HostChange.objects.values_list("object_id", flat=True)) == [str(late[0].pk)]
     assert follow_ups == []
 
 

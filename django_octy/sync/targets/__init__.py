@@ -21,8 +21,9 @@ from typing import Any, ClassVar
 from django.apps import apps
 
 from ...http.errors import ServiceError
-from ...models import MODEL_NAMES, AlarmKind, Entity, Operation, SyncedObject
+from ...models import MODEL_NAMES, AlarmKind, Entity, HostChange, Operation, SyncedObject
 from ..claim import skips_locked_rows
+from ..folding import FOLD_CHUNK
 from ..handlers import Handler
 from ..outcomes import Rejected, Retry
 from ..pending import due
@@ -161,8 +162,11 @@ def another_flusher_would_help(now: datetime | None = None) -> bool:
 
     That needs claims that skip each other's rows (not SQLite, where flushers
     queue on the write lock) and, for a target that is switched on, more due
-    rows of one of its models than one of its claims takes.
+    rows of one of its models than one of its claims takes; or more changes
+    in the log than one fold takes (folders skip each other's changes too).
     """
+    if skips_locked_rows(HostChange) and HostChange.objects.all()[FOLD_CHUNK:].exists():
+        return True
     return any(
         skips_locked_rows(model) and due(model, now)[limit : limit + 1].exists()
         for target in all_targets()
