@@ -15,7 +15,8 @@ from ..reporting import age, table
 class Command(BaseCommand):
     help = (
         "Show how many rows of each entity are synced, pending and failed, the oldest pending "
-        "change, the changes waiting to be mapped, the last day's pushes, the last alarm and the last errors."
+        "change, the changes waiting to be mapped, the last day's pushes, the last alarm and "
+        "the last errors."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,8 +35,8 @@ class Command(BaseCommand):
     def print_changes_waiting(self, current: Status) -> None:
         """Saves that no flush has mapped yet: the table's counts do not show them."""
         waiting = current.changes_waiting
-        line = f"Changes waiting to be mapped: {waiting.count}"
-        self.stdout.write(f"{line} (oldest {age(waiting.oldest)})." if waiting.count else f"{line}.")
+        oldest = f" (oldest {age(waiting.oldest)})" if waiting.count else ""
+        self.stdout.write(f"Changes waiting to be mapped: {waiting.count}{oldest}.")
 
     def print_waiting(self, current: Status) -> None:
         """Outstanding rows that wait on another object, and on which."""
