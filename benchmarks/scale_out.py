@@ -7,7 +7,7 @@ answers every request after 50 ms, that many ``celery worker --pool solo``
 processes are started (one task at a time each; settings
 ``tests.reliability.worker_settings``), and the drain is woken as a save
 wakes it (``request_flush()``: one debounced flush task). The clock runs from
-then until the fake holds every profile and no row is outstanding. Prints each
+then until the fake holds every profile and nothing is left to push. Prints each
 run's time, requests and flush tasks per worker, then the speed-ups over one
 worker.
 
@@ -117,12 +117,11 @@ def seed(count: int) -> None:
 
 
 def drained(octy: FakeOcty, count: int) -> bool:
-    from django_octy.models import Profile
-    from django_octy.sync.pending import outstanding
+    from django_octy.sync.pending import nothing_to_push
 
     with octy.state.lock:
         held = len(octy.state.profiles)
-    return held == count and not outstanding(Profile).exists()
+    return held == count and nothing_to_push()
 
 
 def wait_for_drain(octy: FakeOcty, count: int) -> float:

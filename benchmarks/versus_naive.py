@@ -69,7 +69,7 @@ from benchmarks.support import (  # noqa: E402
 from django_octy.client import OctyClient  # noqa: E402
 from django_octy.models import Event  # noqa: E402
 from django_octy.sync import receivers  # noqa: E402
-from django_octy.sync.pending import MIRROR_MODELS, outstanding  # noqa: E402
+from django_octy.sync.pending import nothing_to_push  # noqa: E402
 from django_octy.testing import FakeOcty  # noqa: E402
 from tests.reliability.counting import Differences, differences  # noqa: E402
 from tests.shop.models import Customer  # noqa: E402
@@ -151,7 +151,8 @@ def run_side(
 ) -> Result:
     """Make the changes, then (if ``synced``) wait until the fake holds all of them.
 
-    Then, with nothing left outstanding to push, the fake's objects are counted
+    Then, with nothing left to push (no change waiting to be mapped, no row
+    outstanding), the fake's objects are counted
     against the host's customers and event rows: duplicated and lost.
     """
     octy.reset()
@@ -168,14 +169,10 @@ def run_side(
     expected = shop.expected()
     wait_until(lambda: not missing(octy, expected), TIMEOUT, f"{side}'s changes in the fake")
     wall = time.monotonic() - started
-    wait_until(nothing_outstanding, TIMEOUT, f"{side}'s rows to be synced")
+    wait_until(nothing_to_push, TIMEOUT, f"{side}'s changes to be mapped and synced")
     events = Event.objects.filter(profile__customer_id__in=list(expected))
     found = differences(octy, events, expected)
     return Result(side, latency, len(octy.request_log), saving, cpu, wall, found)
-
-
-def nothing_outstanding() -> bool:
-    return not any(outstanding(model).exists() for model in MIRROR_MODELS)
 
 
 def floor(octy: FakeOcty, planned: list[Change]) -> Result:

@@ -186,25 +186,28 @@ def seed() -> Any:
     return json.loads(output.getvalue())
 
 
-def outstanding_rows() -> int:
-    from django_octy.sync.pending import MIRROR_MODELS, outstanding
-
-    return sum(outstanding(model).count() for model in MIRROR_MODELS)
-
-
 def wait_for_push(processes: Processes, timeout: float) -> bool:
-    """Show the push's progress until nothing is outstanding; False on timeout."""
+    """Show the push's progress until nothing is left to push; False on timeout.
+
+    Saves waiting to be mapped count as left too: the worker maps them into mirror
+    rows (one save may become several rows, or none), so the bar's total grows with them.
+    """
     from tqdm import tqdm
 
-    from django_octy.sync.pending import MIRROR_MODELS
+    from django_octy.models import OUTSTANDING_STATES
+    from django_octy.sync.pending import MIRROR_MODELS, left_to_push
 
-    total = sum(model._default_manager.count() for model in MIRROR_MODELS)
     deadline = time.monotonic() + timeout
-    with tqdm(desc="pushed to Octy    ", total=total, unit=" obj") as bar:
+    with tqdm(desc="pushed to Octy    ", unit=" obj") as bar:
         while True:
             processes.check()
-            left = outstanding_rows()
-            bar.update(total - left - bar.n)
+            left = sum(left_to_push().values())
+            done = sum(
+                model._default_manager.exclude(state__in=OUTSTANDING_STATES).count()
+                for model in MIRROR_MODELS
+            )
+            bar.total = max(bar.total or 0, done + left)
+            bar.update(max(done - bar.n, 0))
             if not left:
                 return True
             if time.monotonic() > deadline:

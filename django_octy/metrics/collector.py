@@ -17,8 +17,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from ..models import AlarmKind
+from ..sync.pending import oldest_waiting_change, waiting_changes
 from ..sync.targets import all_targets
-from .readings import alarm_targets, backlogs, open_alarms, push_totals
+from .readings import age_seconds, alarm_targets, backlogs, open_alarms, push_totals
 
 PREFIX = "django_octy"
 
@@ -38,6 +39,21 @@ def oldest_pending_age() -> GaugeMetricFamily:
         "Seconds since the oldest pending or backoff row last changed or was last tried "
         "(0 when none waits).",
         labels=["target", "entity"],
+    )
+
+
+def unmapped_changes() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        f"{PREFIX}_unmapped_changes",
+        "Saved host objects in the change log that no flush has mapped into mirror rows yet; "
+        "until one does, no row metric counts them.",
+    )
+
+
+def oldest_unmapped_change_age() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        f"{PREFIX}_oldest_unmapped_change_age_seconds",
+        "Seconds since the oldest change waiting to be mapped was saved (0 when none waits).",
     )
 
 
@@ -87,6 +103,8 @@ class PipelineCollector(Collector):
         families = (
             unsynced_rows,
             oldest_pending_age,
+            unmapped_changes,
+            oldest_unmapped_change_age,
             push_requests,
             push_objects,
             alarm_open,
@@ -97,6 +115,7 @@ class PipelineCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield from backlog_metrics()
+        yield from unmapped_metrics()
         yield from push_metrics()
         yield alarm_metric()
         yield enabled_metric()
@@ -110,9 +129,17 @@ def backlog_metrics() -> Iterator[Metric]:
         rows.add_metric([*labels, "pending"], backlog.pending)
         rows.add_metric([*labels, "backoff"], backlog.backoff)
         rows.add_metric([*labels, "failed"], backlog.failed)
-        oldest = backlog.oldest_change
-        age.add_metric(labels, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        age.add_metric(labels, age_seconds(backlog.oldest_change, now))
     yield rows
+    yield age
+
+
+def unmapped_metrics() -> Iterator[Metric]:
+    now = timezone.now()
+    changes, age = unmapped_changes(), oldest_unmapped_change_age()
+    changes.add_metric([], waiting_changes().count())
+    age.add_metric([], age_seconds(oldest_waiting_change(), now))
+    yield changes
     yield age
 
 

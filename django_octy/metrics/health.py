@@ -1,4 +1,5 @@
-"""What the health views check: the database, the alarms, the age of the oldest change.
+"""What the health views check: the database, the alarms, the age of the oldest change
+(mapped or waiting in the change log).
 
 Each check is a query or two on small indexes, so a probe can call it every few
 seconds. What a check reports is a verdict and a figure, never an error's text:
@@ -15,8 +16,9 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from ..conf import settings
+from ..sync.pending import oldest_waiting_change
 from ..sync.targets import all_targets, models_of
-from .readings import alarm_kinds, oldest_change, open_alarms
+from .readings import age_seconds, alarm_kinds, oldest_change, open_alarms
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,11 @@ def alarms() -> Check:
 
 
 def oldest_pending() -> Check:
-    """The oldest pending change of a target switched on is younger than the limit.
+    """The oldest pending change of a target switched on, or waiting to be mapped, is
+    younger than the limit.
 
-    Rows of a target switched off wait by choice and do not count;
+    Rows of a target switched off wait by choice and do not count, nor does the
+    change log while ``SYNC_ENABLED`` is off (no flush maps it then);
     ``HEALTH_MAX_PENDING_AGE = None`` turns the check off.
     """
     limit = settings.HEALTH_MAX_PENDING_AGE
@@ -66,8 +70,10 @@ def oldest_pending() -> Check:
         if target.enabled()
         for model in models_of(target)
     ]
+    if settings.SYNC_ENABLED:
+        changes.append(oldest_waiting_change())
     oldest = min((change for change in changes if change is not None), default=None)
-    age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+    age = age_seconds(oldest, now)
     return Check("oldest_pending", age <= float(limit), {"seconds": round(age), "limit": limit})
 
 

@@ -1,6 +1,6 @@
 """The pipeline's numbers, read from the database when asked.
 
-Every figure comes from the mirror tables, the push log and the alarms, so any
+Every figure comes from the change log, the mirror tables, the push log and the alarms, so any
 web process answers the same numbers, however many workers, processes and
 machines push: nothing is counted in a process's memory. The queries stay on
 the outstanding and failed rows' partial indexes, never on the synced rows.
@@ -58,6 +58,12 @@ class PushTotal:
     def unsettled(self) -> int:
         """Objects sent but neither accepted nor refused: they are sent again."""
         return self.sent - self.succeeded - self.rejected
+
+
+def age_seconds(moment: datetime | None, now: datetime) -> float:
+    """Seconds from ``moment`` to ``now``; 0 for none (nothing waits) and for a moment
+    ahead of ``now`` (another machine's clock)."""
+    return 0.0 if moment is None else max(0.0, (now - moment).total_seconds())
 
 
 def oldest_change(model: type[SyncedObject]) -> datetime | None:

@@ -93,6 +93,40 @@ def requeue_failed(queryset: QuerySet[M]) -> int:
     return count
 
 
+def waiting_changes() -> QuerySet[HostChange]:
+    """Changes in the log that no flush has mapped into mirror rows yet (:mod:`.folding`).
+
+    Until one does, their mirror rows do not show them: whatever counts what is
+    left to push counts these too.
+    """
+    return HostChange.objects.all()
+
+
+def oldest_waiting_change() -> datetime | None:
+    """When the oldest change waiting to be mapped was saved; ``None`` if none waits."""
+    oldest: datetime | None = waiting_changes().aggregate(at=Min("recorded_at"))["at"]
+    return oldest
+
+
+def left_to_push() -> dict[str, int]:
+    """What a push has yet to do, where it is not zero: the changes waiting to be mapped
+    (under ``"HostChange"``) and the outstanding rows of each mirror model, by model name.
+
+    The count behind a progress bar or a report; :func:`nothing_to_push` answers sooner.
+    """
+    counts = {HostChange.__name__: waiting_changes().count()}
+    counts |= {model.__name__: outstanding(model).count() for model in MIRROR_MODELS}
+    return {name: count for name, count in counts.items() if count}
+
+
+def nothing_to_push() -> bool:
+    """Whether every change has reached its target or been given up on: none waits to be
+    mapped, no mirror row is outstanding. What a loop waiting for a push to end asks."""
+    return not waiting_changes().exists() and not any(
+        outstanding(model).exists() for model in MIRROR_MODELS
+    )
+
+
 def outstanding(model: type[M]) -> QuerySet[M]:
     """Rows with a change Octy has not confirmed yet, due or not."""
     return model._default_manager.filter(state__in=OUTSTANDING_STATES)
@@ -133,7 +167,7 @@ def has_due_rows(now: datetime | None = None) -> bool:
     """Whether a flush has work now: changes in the log to fold, or a mirror row to claim
     (rows of targets switched off wait)."""
     now = now or timezone.now()
-    if HostChange.objects.exists():
+    if waiting_changes().exists():
         return True
     return any(due(model, now).exists() for model in pushed_models())
 

@@ -1,8 +1,9 @@
 """The state of the sync at a glance: what the dashboard and ``octy_status`` show.
 
 Every figure is one aggregate query per mirror table (a ``GROUP BY state``, a
-``MIN`` over the outstanding rows' partial index) or a query over the last
-day's push log, so the page stays cheap however many rows are synced.
+``MIN`` over the outstanding rows' partial index), a count of the change log
+(only changes no flush has folded yet) or a query over the last day's push
+log, so the page stays cheap however many rows are synced.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from ..models import MODEL_NAMES, Entity, PushLog, SyncAlarm, SyncError, SyncState
 from .alarms import resolve_fixed_configurations
-from .pending import outstanding
+from .pending import oldest_waiting_change, outstanding, waiting_changes
 from .resync import MIRRORS
 from .targets import Target, all_targets, target_of
 from .waiting import Waits, waits
@@ -58,18 +59,30 @@ class Activity:
 
 
 @dataclass
+class ChangesWaiting:
+    """Saved host objects that no flush has mapped into mirror rows yet (the change log):
+    until then, no entity's counts show them."""
+
+    count: int = 0
+    oldest: datetime | None = None
+
+
+@dataclass
 class Status:
-    """The entities of the targets in use (Octopus once configured), and each target's
-    activity, by target name."""
+    """The entities of the targets in use (Octopus once configured), the changes waiting
+    to be mapped, and each target's activity, by target name."""
 
     entities: list[EntityStatus] = field(default_factory=list)
     activity: dict[str, Activity] = field(default_factory=dict)
     last_alarm: SyncAlarm | None = None
     last_errors: list[SyncError] = field(default_factory=list)
+    changes_waiting: ChangesWaiting = field(default_factory=ChangesWaiting)
 
     @property
     def oldest_pending(self) -> datetime | None:
-        return min((e.oldest_pending for e in self.entities if e.oldest_pending), default=None)
+        """The oldest change not yet confirmed by a target, waiting to be mapped or not."""
+        moments = [e.oldest_pending for e in self.entities] + [self.changes_waiting.oldest]
+        return min((moment for moment in moments if moment), default=None)
 
     def as_dict(self) -> dict[str, Any]:
         alarm = self.last_alarm
@@ -83,6 +96,10 @@ class Status:
                     "waiting": {name: w.as_dict() for name, w in e.waiting.items()},
                 }
                 for e in self.entities
+            },
+            "changes_waiting": {
+                "count": self.changes_waiting.count,
+                "oldest": _iso(self.changes_waiting.oldest),
             },
             "oldest_pending": _iso(self.oldest_pending),
             "activity": {name: asdict(activity) for name, activity in self.activity.items()},
@@ -129,6 +146,10 @@ def entity_status(entity: Entity) -> EntityStatus:
     )
 
 
+def changes_waiting() -> ChangesWaiting:
+    return ChangesWaiting(count=waiting_changes().count(), oldest=oldest_waiting_change())
+
+
 def recent_activity(target: Target, hours: int = 24) -> Activity:
     since = timezone.now() - timedelta(hours=hours)
     entities = [str(entity) for entity in target.entities]
@@ -146,7 +167,7 @@ def recent_activity(target: Target, hours: int = 24) -> Activity:
 
 def status(last_errors: int = 5) -> Status:
     """Everything at once: per-entity counts and the last day's pushes of the targets in use,
-    the last alarm and errors.
+    the changes waiting to be mapped, the last alarm and errors.
 
     A configuration alarm whose settings work again is resolved first.
     """
@@ -155,6 +176,7 @@ def status(last_errors: int = 5) -> Status:
     return Status(
         entities=[entity_status(entity) for target in targets for entity in target.entities],
         activity={target.name: recent_activity(target) for target in targets},
+        changes_waiting=changes_waiting(),
         last_alarm=SyncAlarm.objects.order_by("-last_seen_at", "-id").first(),
         last_errors=list(SyncError.objects.order_by("-created_at", "-id")[:last_errors]),
     )

@@ -13,9 +13,19 @@ from django.utils import timezone
 
 from django_octy import flush_all
 from django_octy.keycheck import check_keys
-from django_octy.models import AlarmKind, Item, Profile, PushLog, SyncError, SyncState
+from django_octy.models import (
+    AlarmKind,
+    HostChange,
+    Item,
+    Profile,
+    PushLog,
+    SyncError,
+    SyncState,
+)
 from django_octy.sync.alarms import raise_alarm
+from django_octy.sync.folding import fold_changes
 from django_octy.testing import FakeOcty
+from tests.shop.models import Customer
 
 from .conftest import SECRET, assert_no_secret, staff_with
 
@@ -81,6 +91,29 @@ def test_each_target_has_its_own_figures(
     assert '<th scope="col">Octy</th><th scope="col">Octopus</th>' in table
     sent = table.split("Objects sent</th>", 1)[1].split("</tr>", 1)[0]
     assert sent == '<td class="octy-number">5</td><td class="octy-number">3</td>'
+
+
+def test_changes_waiting_to_be_mapped_until_a_flush_maps_them(
+    superuser_client: Client, activity: None
+) -> None:
+    def waiting() -> str:
+        page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+        line = page.split('<p id="octy-changes-waiting">', 1)[1].split("</p>", 1)[0]
+        return re.sub(r"<[^>]+>", "", line)
+
+    assert waiting() == "0 changes waiting to be mapped."
+    Customer.objects.create(email="new@example.com")
+    HostChange.objects.update(recorded_at=timezone.now() - timedelta(hours=3))
+
+    assert waiting() == "1 change waiting to be mapped, the oldest 3\xa0hours ago."
+    page = superuser_client.get(reverse(DASHBOARD)).content.decode()
+    assert cells(page, "profile") == ["2", "4", "1", "0", "0", "7"], "not mapped yet"
+    queue = page.split('id="octy-queue"', 1)[1].split("</p>", 1)[0]
+    assert "3\xa0hours" in queue, "the oldest change, mapped or not"
+
+    fold_changes()
+    assert waiting() == "0 changes waiting to be mapped."
+    assert cells(superuser_client.get(reverse(DASHBOARD)).content.decode(), "profile")[0] == "3"
 
 
 def test_last_alarm(superuser_client: Client) -> None:

@@ -22,6 +22,7 @@ from django_octy.models import (
     SyncState,
     WebhookDelivery,
 )
+from django_octy.sync.folding import fold_changes
 from tests.shop.models import Customer
 
 from .conftest import assert_no_secret, staff_with
@@ -198,6 +199,7 @@ def test_large_tables_are_not_counted_in_full(superuser_client: Client, settings
 
 def test_host_change_page_shows_its_octy_sync_state(superuser_client: Client) -> None:
     customer = Customer.objects.create(email="ada@example.com", first_name="Ada")
+    fold_changes()  # its profile row, as the flush maps it
     profile = Profile.objects.get()
     Profile.objects.filter(pk=profile.pk).update(octy_id="profile_ada", state=SyncState.SYNCED)
 

@@ -28,6 +28,7 @@ from django_octy.models import (
     SyncState,
     WebhookDelivery,
 )
+from django_octy.sync.folding import fold_changes
 from tests.shop.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,7 @@ def dashboard() -> str:
 
 def host_page() -> str:
     customer = Customer.objects.create(email="ada@example.com", first_name="Ada")
+    fold_changes()  # its profile row, as the flush maps it
     Profile.objects.update(state=SyncState.FAILED, last_error=HOSTILE)
     return reverse("admin:shop_customer_change", args=[customer.pk])
 

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from django_octy.models import AlarmKind, Item, Profile, PushLog, SyncError, SyncState
+from django_octy.models import (
+    AlarmKind,
+    HostChange,
+    Item,
+    Profile,
+    PushLog,
+    SyncError,
+    SyncState,
+)
 from django_octy.sync.alarms import raise_alarm
+from django_octy.sync.folding import fold_changes
 from django_octy.testing import FakeOcty
+from tests.shop.models import Customer, Product
 
 from .conftest import run
 
@@ -68,6 +79,39 @@ def test_status_json(rows: None) -> None:
     assert data["activity"]["octy"]["sent"] == 2
     assert data["last_alarm"]["open"] is True
     assert data["last_errors"][0]["identifier"] == "b"
+
+
+@pytest.fixture
+def saved() -> None:
+    """Two saves no flush has mapped yet, the older one 5 hours ago."""
+    Customer.objects.create(email="new@example.com")
+    Product.objects.create(sku="TEA", name="Tea", category="drinks", price=Decimal(1))
+    oldest = HostChange.objects.order_by("pk").first()
+    assert oldest is not None
+    HostChange.objects.filter(pk=oldest.pk).update(
+        recorded_at=timezone.now() - timedelta(hours=5, minutes=2)
+    )
+
+
+def test_status_shows_the_changes_waiting_to_be_mapped(rows: None, saved: None) -> None:
+    result = run("octy_status")
+
+    assert "Changes waiting to be mapped: 2 (oldest 5 h 2 min)." in result.stdout
+    profile = next(line for line in result.stdout.splitlines() if line.startswith("Profile"))
+    assert profile.split()[:7] == ["Profile", "1", "1", "1", "0", "0", "3"], "not mapped yet"
+
+    data = json.loads(run("octy_status", "--json").stdout)
+    waiting = data["changes_waiting"]
+    assert waiting["count"] == 2
+    assert (
+        data["oldest_pending"] == waiting["oldest"] != data["entities"]["profile"]["oldest_pending"]
+    )
+
+    fold_changes()
+    assert "Changes waiting to be mapped: 0." in run("octy_status").stdout
+    data = json.loads(run("octy_status", "--json").stdout)
+    assert data["changes_waiting"] == {"count": 0, "oldest": None}
+    assert data["entities"]["profile"]["pending"] == 2
 
 
 def test_status_lists_octopus_only_once_it_is_configured(rows: None, settings: Any) -> None:

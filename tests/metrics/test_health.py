@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from django_octy.models import AlarmKind, Profile
+from django_octy.models import AlarmKind, HostChange, Profile
 from django_octy.sync.alarms import raise_alarm, resolve_alarms
 from django_octy.sync.flush import flush_all
 from django_octy.testing import FakeOcty
@@ -100,6 +100,21 @@ def test_a_change_waiting_too_long_fails_the_health(client: Client, settings: An
     assert client.get(HEALTH).status_code == 200
     settings.OCTY = {**settings.OCTY, "HEALTH_MAX_PENDING_AGE": None}
     assert client.get(HEALTH).json()["checks"]["oldest_pending"] == {"ok": True, "limit": None}
+
+
+def test_a_change_waiting_too_long_to_be_mapped_fails_the_health(
+    client: Client, settings: Any
+) -> None:
+    settings.OCTY = {**settings.OCTY, "HEALTH_MAX_PENDING_AGE": 600}
+    Customer.objects.create(email="slow@example.com")
+    assert not Profile.objects.exists(), "waiting in the change log"
+    HostChange.objects.update(recorded_at=timezone.now() - timedelta(minutes=11))
+
+    check = client.get(HEALTH).json()["checks"]["oldest_pending"]
+    assert check["ok"] is False and 660 <= check["seconds"] < 700
+
+    settings.OCTY = {**settings.OCTY, "SYNC_ENABLED": False}  # no flush maps it: by choice
+    assert client.get(HEALTH).status_code == 200
 
 
 def test_rows_of_a_target_switched_off_wait_by_choice(client: Client, settings: Any) -> None:

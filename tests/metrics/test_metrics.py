@@ -15,9 +15,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from django_octy.metrics.collector import PipelineCollector
-from django_octy.models import AlarmKind, Item, Profile, SyncState
+from django_octy.models import AlarmKind, HostChange, Item, Profile, SyncState
 from django_octy.sync.alarms import resolve_alarms
 from django_octy.sync.flush import flush_all
+from django_octy.sync.folding import fold_changes
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, Product
 
@@ -31,6 +32,8 @@ AGE = "django_octy_oldest_pending_age_seconds"
 REQUESTS = "django_octy_push_requests_total"
 OBJECTS = "django_octy_push_objects_total"
 ALARM = "django_octy_alarm_open"
+UNMAPPED = "django_octy_unmapped_changes"
+UNMAPPED_AGE = "django_octy_oldest_unmapped_change_age_seconds"
 
 
 def rows(samples: dict[Any, float], entity: str, target: str = "octy") -> dict[str, float]:
@@ -57,6 +60,7 @@ def test_rows_ages_and_pushes_follow_real_flushes(
     Profile.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     flush_all()  # two accepted, one refused by Octy
     product = Product.objects.create(sku="TEA", name="Tea", category="drinks", price=Decimal(1))
+    fold_changes()  # mapped into its item row, not pushed
     Item.objects.filter(source_id=str(product.pk)).update(
         updated_at=timezone.now() - timedelta(hours=2)
     )
@@ -76,6 +80,29 @@ def test_rows_ages_and_pushes_follow_real_flushes(
     assert value(samples, OBJECTS, **create_profiles("unsettled")) == 3
     assert 7200 <= value(samples, AGE, target="octy", entity="item") < 7300
     assert value(samples, AGE, target="octy", entity="profile") == 0
+
+
+def test_saves_wait_to_be_mapped_until_a_flush_maps_and_pushes_them(
+    octy: FakeOcty, staff_client: Client
+) -> None:
+    samples = scrape(staff_client)
+    assert (value(samples, UNMAPPED), value(samples, UNMAPPED_AGE)) == (0, 0)
+
+    Customer.objects.create(email="a@example.com")
+    Product.objects.create(sku="TEA", name="Tea", category="drinks", price=Decimal(1))
+    HostChange.objects.update(recorded_at=timezone.now() - timedelta(hours=2))
+
+    samples = scrape(staff_client)
+    assert value(samples, UNMAPPED) == 2
+    assert 7200 <= value(samples, UNMAPPED_AGE) < 7300
+    nothing = {"pending": 0, "backoff": 0, "failed": 0}
+    assert rows(samples, "profile") == rows(samples, "item") == nothing, "not mapped yet"
+
+    flush_all()
+    samples = scrape(staff_client)
+    assert (value(samples, UNMAPPED), value(samples, UNMAPPED_AGE)) == (0, 0)
+    assert rows(samples, "profile") == rows(samples, "item") == nothing, "pushed"
+    assert (len(octy.profiles), len(octy.items)) == (1, 1)
 
 
 def create_profiles(outcome: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from django.db import connection
 
 from django_octy.models import SyncState
 from django_octy.sync.flush import flush_all
-from django_octy.sync.pending import MIRROR_MODELS, outstanding, seconds_until_due
+from django_octy.sync.pending import MIRROR_MODELS, left_to_push, seconds_until_due
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, OrderLine, Product
 from tests.sync.conftest import octy
@@ -30,14 +30,12 @@ CREATE_ITEMS = "/v1/retention/items/create"
 
 
 def rows_not_synced() -> dict[str, int]:
-    """Mirror rows still outstanding or given up on, per model (empty when all is pushed)."""
-    counts = {}
+    """Changes still waiting to be mapped (``HostChange``), and mirror rows still
+    outstanding or given up on, per model (empty when all is pushed)."""
+    counts = Counter(left_to_push())
     for model in MIRROR_MODELS:
-        manager = model._default_manager
-        left = outstanding(model).count() + manager.filter(state=SyncState.FAILED).count()
-        if left:
-            counts[model.__name__] = left
-    return counts
+        counts[model.__name__] += model._default_manager.filter(state=SyncState.FAILED).count()
+    return dict(+counts)
 
 
 def created_by_successful_requests(octy: FakeOcty, path: str, key: str) -> Counter[str]:
@@ -174,7 +172,8 @@ def item_differences(octy: FakeOcty) -> Differences:
 
 
 def settle(rounds: int = 40) -> None:
-    """Flush until nothing is outstanding, waiting out the backoffs in between."""
+    """Flush until nothing is outstanding (nor waiting to be mapped), waiting out the
+    backoffs in between."""
     for _ in range(rounds):
         flush_all()
         wait = seconds_until_due()

@@ -20,6 +20,7 @@ from django.db.models.deletion import Collector
 
 from django_octy.models import Profile
 from django_octy.sync.flush import flush_all
+from django_octy.sync.folding import fold_changes
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, Product
 from tests.sync.conftest import wait_until
@@ -92,6 +93,7 @@ def test_a_deletion_while_the_first_version_is_pushed_reaches_octy(
     octy: FakeOcty, flush_before_deleting_profiles: list[int]
 ) -> None:
     ann = Customer.objects.create(email="ann@example.com", first_name="Ann")
+    fold_changes()  # the first version: a pending row
 
     ann.delete()  # the flush runs between the row's read and its delete
 

@@ -40,7 +40,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from django_octy.models import Event, Item, Profile
-from django_octy.sync.pending import MIRROR_MODELS, outstanding
+from django_octy.sync.pending import MIRROR_MODELS, nothing_to_push
 from django_octy.sync.scheduling import reset_debounce
 from django_octy.tasks import sweep
 from django_octy.testing import FakeOcty
@@ -200,9 +200,10 @@ def save_with_kills(stream: Stream, worker: WorkerProcess) -> list[int]:
 
 
 def drain() -> None:
-    """Sweep as Celery beat would, more often, until no row is outstanding."""
+    """Sweep as Celery beat would, more often, until nothing is left to push (no row
+    outstanding, no change waiting to be mapped)."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
-    while any(outstanding(model).exists() for model in MIRROR_MODELS):
+    while not nothing_to_push():
         if time.monotonic() > deadline:
             pytest.fail(f"Still outstanding after {DRAIN_TIMEOUT:g} s: {rows_not_synced()}")
         sweep.delay()

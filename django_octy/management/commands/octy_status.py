@@ -15,7 +15,8 @@ from ..reporting import age, table
 class Command(BaseCommand):
     help = (
         "Show how many rows of each entity are synced, pending and failed, the oldest pending "
-        "change, the last day's pushes, the last alarm and the last errors."
+        "change, the changes waiting to be mapped, the last day's pushes, the last alarm and "
+        "the last errors."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,6 +31,12 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(current.as_dict(), indent=2))
         else:
             self.print_text(current)
+
+    def print_changes_waiting(self, current: Status) -> None:
+        """Saves that no flush has mapped yet: the table's counts do not show them."""
+        waiting = current.changes_waiting
+        oldest = f" (oldest {age(waiting.oldest)})" if waiting.count else ""
+        self.stdout.write(f"Changes waiting to be mapped: {waiting.count}{oldest}.")
 
     def print_waiting(self, current: Status) -> None:
         """Outstanding rows that wait on another object, and on which."""
@@ -47,6 +54,7 @@ class Command(BaseCommand):
         ]
         headers = ["Entity", *(state.label for state in states), "Total", "Oldest pending"]
         self.stdout.write(table(headers, rows))
+        self.print_changes_waiting(current)
         self.print_waiting(current)
         for activity in current.activity.values():
             self.stdout.write(
