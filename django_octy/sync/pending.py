@@ -119,25 +119,17 @@ def left_to_push() -> dict[str, int]:
     return {name: count for name, count in counts.items() if count}
 
 
-def nothing_to_push() -> bool:
+def nothing_to_push(models: Iterable[type[SyncedObject]] = MIRROR_MODELS) -> bool:
     """Whether every change has reached its target or been given up on: none waits to be
-    mapped, no mirror row is outstanding. What a loop waiting for a push to end asks."""
+    mapped, no row of ``models`` is outstanding. What a loop waiting for a push to end asks."""
     return not waiting_changes().exists() and not any(
-        outstanding(model).exists() for model in MIRROR_MODELS
+        outstanding(model).exists() for model in models
     )
 
 
 def outstanding(model: type[M]) -> QuerySet[M]:
     """Rows with a change Octy has not confirmed yet, due or not."""
     return model._default_manager.filter(state__in=OUTSTANDING_STATES)
-
-
-def nothing_outstanding(models: Iterable[type[SyncedObject]] = MIRROR_MODELS) -> bool:
-    """Whether every change has reached its target: none waits in the change log, and no
-    row of ``models`` is outstanding."""
-    if HostChange.objects.exists():
-        return False
-    return not any(outstanding(model).exists() for model in models)
 
 
 def due(model: type[M], now: datetime | None = None) -> QuerySet[M]:

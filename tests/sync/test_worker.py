@@ -18,7 +18,7 @@ from django.db import transaction
 from django_octy.models import HostChange, Profile, SyncState
 from django_octy.schedule import BEAT_SCHEDULE
 from django_octy.signals import pre_push
-from django_octy.sync.pending import nothing_outstanding
+from django_octy.sync.pending import nothing_to_push
 from django_octy.sync.scheduling import reset_debounce, send_flush
 from django_octy.tasks import sweep
 from django_octy.testing import FakeOcty
@@ -47,7 +47,7 @@ def flush_runs() -> Iterator[list[str]]:
 
 
 def all_synced() -> bool:
-    return nothing_outstanding([Profile])
+    return nothing_to_push([Profile])
 
 
 def created_once(octy: FakeOcty) -> Counter[str]:
