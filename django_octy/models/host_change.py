@@ -28,10 +28,6 @@ class HostChange(models.Model):
 
     class Meta:
         verbose_name = "host change waiting to be mapped"
-        indexes = (
-            # Deleting an event source's object looks up its waiting change (receivers.py).
-            models.Index(fields=["content_type", "object_id"], name="django_octy_change_object"),
-        )
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id}"

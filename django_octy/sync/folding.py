@@ -92,7 +92,7 @@ def changed_objects(
     changed objects that still exist, and stand-ins holding the keys of those gone."""
     folds = []
     for content_type_id, object_ids in keys.items():
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        model = model_of(content_type_id)
         sources = registry.sources_for(model) if model is not None else []
         if model is None or not sources:
             logger.warning("Dropped %d changes of a model no source maps now", len(object_ids))
@@ -102,6 +102,14 @@ def changed_objects(
         gone = [model(pk=key) for key in sorted(object_ids - present)]
         folds += [(source, found, gone) for source in sources]
     return sorted(folds, key=lambda fold: ENTITY_ORDER[fold[0].entity])
+
+
+def model_of(content_type_id: int) -> type[models.Model] | None:
+    """The model of a content type; ``None`` once the model or its content type is gone."""
+    try:
+        return ContentType.objects.get_for_id(content_type_id).model_class()
+    except ContentType.DoesNotExist:
+        return None
 
 
 def fold(source: Source[Any], found: list[models.Model], gone: Sequence[models.Model]) -> None:
@@ -139,17 +147,15 @@ def fold_apart(source: Source[Any], found: list[models.Model], gone: list[models
 
 
 def fold_before_deletion(obj: models.Model) -> None:
-    """Record the events of ``obj``'s waiting change now, while it and its rows still exist.
+    """Record the events of ``obj`` now, while it and its related rows still exist.
 
-    Events outlive the object that recorded them; the mirror rows of object
-    sources need nothing of it (its deletion is recorded by the key).
+    Events outlive the object that recorded them, and a change of it may still
+    wait in the log; recording them again records nothing twice (their
+    de-duplication keys). The mirror rows of object sources need nothing of
+    it: its deletion is recorded by its key.
     """
-    waiting = HostChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk),
-    )
     sources = [s for s in registry.sources_for(type(obj)) if isinstance(s, EventSource)]
-    if sources and waiting.exists():
-        for source in sources:
-            fold(source, [obj], [])
+    for source in sources:
+        fold(source, [obj], [])
+    if sources:
         request_flush()
