@@ -20,6 +20,7 @@ _LAZY = {
     "track": ("django_octy.sync.recording", "track"),
     "requeue_failed": ("django_octy.sync.pending", "requeue_failed"),
     "flush_all": ("django_octy.sync.flush", "flush_all"),
+    "fold_changes": ("django_octy.sync.folding", "fold_changes"),
     "erase": ("django_octy.erasure", "erase"),
 }
 
