@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "REQUESTS_PER_MINUTE": None,
     "RESYNC_CONCURRENCY": 10,
     "FLUSH_DELAY": 1.0,
-    "FLUSH_MAX_WAIT": 2.0,
+    "FLUSH_MAX_WAIT": 1.5,
     "SYNC_ENABLED": True,
     "CELERY_QUEUE": None,
     "MAX_ATTEMPTS": 10,
