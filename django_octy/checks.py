@@ -369,13 +369,11 @@ def read_database(query: Callable[[], T], **kwargs: Any) -> T | None:
 def check_waiting_entries(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W004: Octopus entries wait to be pushed, but no Octopus is configured."""
-    from .models import OUTSTANDING_STATES, OctopusEntry
-
+    """W004: Octopus entries wait to be pushed, or host changes to be mapped into entries,
+    but no Octopus is configured."""
     if octopus_settings.configured:
         return []
-    waiting = OctopusEntry.objects.filter(state__in=OUTSTANDING_STATES).exists
-    if not read_database(waiting, **kwargs):
+    if not read_database(octopus_work_waits, **kwargs):
         return []
     return [
         _warning(
@@ -385,3 +383,12 @@ def check_waiting_entries(
             "OctopusEntrySources whose entries should not go to a CRM.",
         )
     ]
+
+
+def octopus_work_waits() -> bool:
+    """Whether an Octopus entry is outstanding, or a change of a host object that an
+    ``OctopusEntrySource`` maps waits in the change log (it makes one at the next flush)."""
+    from .models import Entity, OctopusEntry
+    from .sync.pending import outstanding, waiting_changes
+
+    return outstanding(OctopusEntry).exists() or waiting_changes(Entity.OCTOPUS_ENTRY).exists()

@@ -34,6 +34,7 @@ from .models import (
     SyncError,
     SyncState,
 )
+from .sync.folding import fold_changes
 from .sync.pending import changed
 from .sync.recording import source_ref
 from .sync.scheduling import request_flush
@@ -114,7 +115,12 @@ def erase(customer: models.Model | str) -> Erasure:
     are deleted from it by the next flush; the returned :class:`Erasure`
     records when each target confirmed. Delete (or anonymise) the host object
     in the same transaction, or its next save sends it again.
+
+    The changes waiting in the log are mapped first, so that what was saved
+    before the call is erased with the rest: mapped by a later flush, the
+    customer's own change, or an order of theirs, would map them again.
     """
+    fold_changes()
     with transaction.atomic():
         profiles = profiles_of(customer)
         entries = entries_of(customer)

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from ..models import (
     OUTSTANDING_STATES,
+    Entity,
     Event,
     EventType,
     HostChange,
@@ -30,6 +32,7 @@ from ..models import (
     SyncedObject,
     SyncState,
 )
+from .registry import registry
 from .scheduling import request_flush
 from .waiting import not_blocked
 
@@ -93,13 +96,19 @@ def requeue_failed(queryset: QuerySet[M]) -> int:
     return count
 
 
-def waiting_changes() -> QuerySet[HostChange]:
-    """Changes in the log that no flush has mapped into mirror rows yet (:mod:`.folding`).
+def waiting_changes(entity: Entity | None = None) -> QuerySet[HostChange]:
+    """Changes in the log that no flush has mapped into mirror rows yet (:mod:`.folding`);
+    with ``entity``, only those of the models a source of that entity maps.
 
     Until one does, their mirror rows do not show them: whatever counts what is
     left to push counts these too.
     """
-    return HostChange.objects.all()
+    changes = HostChange.objects.all()
+    if entity is None:
+        return changes
+    models = {source.model for source in registry.all() if source.entity == entity}
+    types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
+    return changes.filter(content_type__in=types.values())
 
 
 def oldest_waiting_change() -> datetime | None:

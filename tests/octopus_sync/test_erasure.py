@@ -3,6 +3,7 @@ every target (Octy and the Octopus CRM) and leaves a record without personal dat
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from django_octy.models import Erasure, Event, OctopusEntry, Profile, SyncError,
 from django_octy.sync.flush import flush_all
 from django_octy.sync.recording import source_ref
 from django_octy.testing import FakeOctopus, FakeOcty
-from tests.shop.models import Customer
+from tests.shop.models import Customer, Order, OrderLine, Product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,6 +82,40 @@ def test_erasing_a_customer_no_target_has_yet_is_complete_at_once(octy: FakeOcty
     flush_all()
     assert not octy.profiles, "nothing of the customer was sent"
     assert not octy.events
+
+
+def paid_order(customer: Customer) -> Order:
+    order = Order.objects.create(customer=customer, payment_method="visa")
+    product = Product.objects.create(sku="sku-1", name="Tea", category="drinks", price=2)
+    OrderLine.objects.create(order=order, product=product)
+    order.paid, order.paid_at = True, datetime(2024, 5, 1, 12, tzinfo=UTC)
+    order.save()
+    return order
+
+
+@pytest.mark.parametrize("synced_before", [False, True])
+def test_saves_waiting_in_the_change_log_are_erased_with_the_rest(
+    octy: FakeOcty, synced_before: bool
+) -> None:
+    """Mapped after the erasure, the customer's last save, or their order's, would send them
+    to Octy again."""
+    customer = ann()
+    if synced_before:
+        assert not flush_all().stopped
+        customer.city = "Bergen"
+        customer.save()
+    paid_order(customer)
+
+    erasure = erase(customer)
+    assert erasure.complete is not synced_before, "complete at once when Octy never had them"
+    flush_all()
+
+    assert str(customer.pk) not in octy.profiles and not octy.events
+    assert not Event.objects.exists()
+    states = set(Profile.objects.values_list("state", flat=True))
+    assert states == ({SyncState.DELETED} if synced_before else set())
+    erasure.refresh_from_db()
+    assert erasure.complete
 
 
 def test_events_waiting_for_the_flush_are_never_sent(octy: FakeOcty) -> None:

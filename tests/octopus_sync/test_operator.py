@@ -14,6 +14,7 @@ from django_octy.checks import check_octopus, check_waiting_entries
 from django_octy.models import EntryType, OctopusEntry, Profile, SyncState
 from django_octy.octopus import OctopusClient
 from django_octy.sync.flush import flush_all
+from django_octy.sync.folding import fold_changes
 from django_octy.testing import FakeOctopus
 from tests.admin.conftest import SECRET, assert_no_secret
 from tests.commands.conftest import run
@@ -179,8 +180,14 @@ def test_entries_waiting_for_an_unconfigured_crm_are_a_database_warning(settings
     settings.OCTOPUS = {}
     assert check_waiting_entries(databases=["default"]) == []
 
-    Company.objects.create(name="Waiting Ltd")
+    Customer.objects.create(email="ann@example.com")  # a profile's change: not the CRM's
+    assert check_waiting_entries(databases=["default"]) == []
 
+    Company.objects.create(name="Waiting Ltd")  # its change waits in the log
+
+    (warning,) = check_waiting_entries(databases=["default"])
+    assert warning.id == "django_octy.W004"
+    fold_changes()  # now its entry waits to be pushed
     (warning,) = check_waiting_entries(databases=["default"])
     assert warning.id == "django_octy.W004"
     assert check_waiting_entries() == []  # only when asked for the database

@@ -14,6 +14,7 @@ from django_octy.models import Event, EventType, MessageTemplate, Profile, SyncS
 from django_octy.readback import PULLABLE, pull
 from django_octy.readback.merges import parent_of
 from django_octy.sync.flush import flush_all
+from django_octy.sync.folding import fold_changes
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
@@ -67,14 +68,20 @@ def test_pull_by_row_ids_fetches_only_those(octy: FakeOcty, shop: dict[str, Any]
     assert profile(ann).octy_id in lookup.query
 
 
-def test_pull_keeps_a_pending_local_change(octy: FakeOcty, shop: dict[str, Any]) -> None:
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "waiting-in-the-log"])
+def test_pull_keeps_a_pending_local_change(
+    octy: FakeOcty, shop: dict[str, Any], mapped: bool
+) -> None:
     ann = shop["customers"][0]
     octy.set_profile_insights(str(ann.pk), churn_probability="high")
     ann.first_name = "Annie"
     ann.save()
+    if mapped:
+        fold_changes()  # the change is on the mirror row, pending, when the pull comes
 
     pull("profile")
 
+    fold_changes()
     row = profile(ann)
     assert row.state == SyncState.PENDING
     assert row.profile_data["first_name"] == "Annie"

@@ -4,10 +4,11 @@ The shop's sources (``tests/shop/octy.py``) are replaced, for these tests, by
 subclasses whose mappings return whatever a host object carries in
 ``octy_overrides``: huge or over-long strings, NUL characters, lone
 surrogates, NaN and infinities, deep nesting, non-JSON types, wrong types,
-empty ids. Each example saves the objects (the signal receivers write the
-mirror rows), flushes to the fake Octy over HTTP, and checks that every bad
-object failed alone, at the edge, with an error row naming the object and the
-field, and that every good one reached Octy unchanged.
+empty ids. Each example saves the objects (each save writes a change to the
+log), flushes to the fake Octy over HTTP (the flush maps the objects, then
+pushes), and checks that every bad object failed alone, at the edge, with an
+error row naming the object and the field, and that every good one reached
+Octy unchanged.
 
 Each example runs in a savepoint rolled back afterwards, and the fake is
 reset, so that examples start from the same empty database and Octy.
@@ -38,13 +39,15 @@ from tests.shop.octy import CustomerSource, OrderSource, ProductSource
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db]
 
-OVERRIDES = "octy_overrides"
-"""Instance attribute of a host object: ``{field: value its mapping returns}``."""
+OVERRIDES: dict[tuple[type[models.Model], Any], dict[str, Any]] = {}
+"""Per host object (its model and primary key): ``{field: value its mapping returns}``.
+
+Kept outside the instance: the flush maps the object as it loads it again.
+"""
 
 
 def overrides_of(obj: models.Model) -> dict[str, Any]:
-    overrides: dict[str, Any] = obj.__dict__.get(OVERRIDES, {})
-    return overrides
+    return OVERRIDES.get((type(obj), obj.pk), {})
 
 
 class Overridable:
@@ -304,8 +307,8 @@ def save(obj: models.Model, overrides: dict[str, Any], saved_before: bool) -> mo
     if saved_before:
         obj.save()
         assert not flush_all().stopped
-    obj.__dict__[OVERRIDES] = overrides
     obj.save()
+    OVERRIDES[type(obj), obj.pk] = overrides
     return obj
 
 
@@ -380,6 +383,7 @@ def same_json(a: Any, b: Any) -> bool:
 
 def run_example(octy: FakeOcty, examples: list[Case]) -> None:
     octy.reset()
+    OVERRIDES.clear()  # a rolled-back example's keys may be taken again
     buyer = Customer.objects.create(email="buyer@example.com", first_name="Bo")
     product = Product.objects.create(sku="walk-in", name="Tea", category="drinks", price=1)
     placed = [

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_octy.definitions.replacement import save_definition
 from django_octy.models import Event, EventType, OctopusEntry, Profile, SyncState
 from django_octy.sync.flush import flush_all
+from django_octy.sync.folding import fold_changes
 from django_octy.sync.pending import MIRROR_MODELS, due, outstanding
 from django_octy.sync.recording import track
 from django_octy.testing import FakeOctopus, FakeOcty
@@ -139,6 +140,7 @@ def test_a_contact_whose_company_is_deleted_fails_with_the_reason(
     settings.OCTY = {**settings.OCTY, "MAX_RETRIES": 0}  # no Octy here: fail its pushes fast
     company = Company.objects.create(name="Acme")
     person = Person.objects.create(company=company, last_name="Doe")
+    fold_changes()  # their entries, not pushed yet
     contact = OctopusEntry.objects.get(entry_type="Contact")
     parent = OctopusEntry.objects.get(entry_type="Company")
     octopus_settings.reject_entry("CompanyName", "Acme", "Company refused by the test")
