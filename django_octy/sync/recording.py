@@ -136,6 +136,10 @@ def upsert(source: ObjectSource[Any], obj: models.Model, values: dict[str, Any])
         return
     except IntegrityError:
         pass
+    # Another flusher folding a change of the same object inserted its row
+    # meanwhile (its commit made this insert conflict): update that row.
+    if manager.filter(**ref).update(**values, **changed()):
+        return
     # The natural key is taken: by a row made without a source (adopt it), or
     # by another host object (a mapping error).
     key = source.natural_key
