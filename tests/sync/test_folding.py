@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,13 +19,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from django_octy import sources
-from django_octy.models import HostChange, Profile, SyncError, SyncState
+from django_octy.models import Event, HostChange, Profile, SyncError, SyncState
 from django_octy.sync import folding
 from django_octy.sync.folding import fold_changes
-from tests.shop.models import Customer
+from tests.shop.models import Customer, Order, OrderLine, Product
 from tests.shop.octy import CustomerSource
 
-from .conftest import is_postgres
+from .conftest import is_postgres, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +166,69 @@ def test_two_folders_take_disjoint_chunks_and_fold_every_change_once(
     assert not HostChange.objects.exists()
     versions = dict(Profile.objects.values_list("customer_id", "version"))
     assert versions == {str(c.pk): 1 for c in everyone}
+
+
+def blocked_on_a_lock() -> bool:
+    """Whether another connection waits on a row or key lock (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        (waiting,) = cursor.fetchone()
+    return bool(waiting)
+
+
+@pytest.mark.skipif(not is_postgres, reason="needs PostgreSQL (row locks, SKIP LOCKED)")
+@pytest.mark.django_db(transaction=True)
+def test_a_folder_needing_a_profile_another_is_inserting_waits_for_it_and_reports_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Folder A maps a new customer and is held before it commits; folder B maps the
+    customer's paid order, whose events need the customer's profile: B makes it too, waits
+    on A's key, and must then take A's row rather than report the key as another object's."""
+    monkeypatch.setattr(folding, "FOLD_CHUNK", 1)
+    ann = Customer.objects.create(email="ann@example.com", city="Oslo")
+    order = Order.objects.create(customer=ann, payment_method="card")
+    product = Product.objects.create(sku="TEA", name="Tea", category="c", price=Decimal(1))
+    OrderLine.objects.create(order=order, product=product)
+    order.paid = True
+    order.save()
+    HostChange.objects.exclude(object_id=str(ann.pk), content_type__model="customer").exclude(
+        object_id=str(order.pk), content_type__model="order"
+    ).delete()  # the product's change: mapped elsewhere, not part of the race
+    inserted, release = threading.Event(), threading.Event()
+    real_forget = folding.forget
+
+    def forget_when_released(changes: list[int]) -> None:
+        if threading.current_thread().name == "folder-a":
+            inserted.set()
+            assert release.wait(30)
+        real_forget(changes)
+
+    monkeypatch.setattr(folding, "forget", forget_when_released)
+
+    def fold_once(name: str) -> threading.Thread:
+        def run() -> None:
+            try:
+                folding.fold_chunk(last=10**18)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run, name=name)
+        thread.start()
+        return thread
+
+    folder_a = fold_once("folder-a")
+    assert inserted.wait(30)
+    folder_b = fold_once("folder-b")
+    wait_until(blocked_on_a_lock, timeout=30, what="folder B waiting on folder A's new row")
+    release.set()
+    folder_a.join(30)
+    folder_b.join(30)
+
+    assert not SyncError.objects.exists()
+    assert list(Profile.objects.values_list("state", "profile_data__city")) == [
+        (SyncState.PENDING, "Oslo")
+    ]
+    assert Event.objects.get().profile_id == Profile.objects.get().pk
