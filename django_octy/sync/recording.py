@@ -86,15 +86,15 @@ def log_changes(model: type[models.Model], keys: Iterable[Any]) -> int:
 def insert_changes(
     connection: BaseDatabaseWrapper, content_type: int, keys: list[str]
 ) -> tuple[str, list[Any]]:
-    """The statement that logs ``keys``: PostgreSQL takes them as one array parameter
-    (parsing a thousand parameters costs more than writing the rows), the others as
-    a multi-row ``VALUES``."""
+    """The statement that logs ``keys``: a multi-row ``VALUES``, but for many keys on
+    PostgreSQL, which takes them as one array parameter (parsing a thousand
+    parameters costs more than writing the rows; for one key the array costs more)."""
     quote = connection.ops.quote_name
     into = (
         f"INSERT INTO {quote(HostChange._meta.db_table)} "
         f"({quote('content_type_id')}, {quote('object_id')}) "
     )
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(keys) > 1:
         return into + "SELECT %s, UNNEST(%s::varchar[])", [content_type, keys]
     rows = ", ".join(["(%s, %s)"] * len(keys))
     return into + f"VALUES {rows}", [value for key in keys for value in (content_type, key)]
