@@ -14,7 +14,7 @@ limiter and ``Retry-After`` holds are shared by every thread of the process.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields
 
@@ -38,33 +38,42 @@ class ConcurrentDrain(Drain):
         self.in_flight = in_flight
 
     def run(self) -> None:
-        limit = self.target.batch_size()
+        self.out: set[Future[Pushed]] = set()
+        self.raised: BaseException | None = None
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="octy-push") as pool:
+            try:
+                for claimed in self.claims():
+                    self.out.add(pool.submit(self.push_apart, claimed))
+            finally:
+                # Batches already sent finish and record their outcomes, whatever happened here.
+                leftover = self.collect(wait(self.out).done)
+        raised = self.raised or leftover
+        if raised is not None:
+            raise raised
+
+    def claims(self) -> Iterator[Claim[SyncedObject]]:
+        """The batches to push, each claimed once a request may go (:meth:`free_slot`), in
+        id order; none once a push has raised."""
         handler = self.handler
+        limit = self.target.batch_size()
         if not due(handler.model).filter(handler.scope).exists():
             return
         after = 0
-        out: set[Future[Pushed]] = set()
-        raised: BaseException | None = None
-        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="octy-push") as pool:
-            try:
-                while raised is None and (
-                    claimed := claim(
-                        handler.model, limit, after, handler.select_related, handler.scope
-                    )
-                ):
-                    after = claimed.rows[-1].pk
-                    out.add(pool.submit(self.push_apart, claimed))
-                    if len(out) >= self.in_flight:
-                        done, out = wait(out, return_when=FIRST_COMPLETED)
-                        raised = self.collect(done)
-                    if len(claimed.rows) < limit:
-                        break
-            finally:
-                # Batches already sent finish and record their outcomes, whatever happened here.
-                leftover = self.collect(wait(out).done)
-        raised = raised or leftover
-        if raised is not None:
-            raise raised
+        while self.free_slot() and (
+            claimed := claim(handler.model, limit, after, handler.select_related, handler.scope)
+        ):
+            after = claimed.rows[-1].pk
+            yield claimed
+            if len(claimed.rows) < limit:
+                return
+
+    def free_slot(self) -> bool:
+        """Wait until fewer than ``in_flight`` batches are out; whether pushing may go on
+        (no push has raised)."""
+        while self.raised is None and len(self.out) >= self.in_flight:
+            done, self.out = wait(self.out, return_when=FIRST_COMPLETED)
+            self.raised = self.collect(done)
+        return self.raised is None
 
     def push_apart(self, claimed: Claim[SyncedObject]) -> Pushed:
         """Push and settle one claim in a pool thread; what it raised goes back to the caller."""
