@@ -336,7 +336,7 @@ class StagingDrain(ConcurrentDrain):
             row.create_sent = row.create_sent or (
                 row.octy_id is None and row.state == SyncState.PENDING
             )
-        prefetch_related_objects(rows, *self.handler.select_related)
+        prefetch_related_objects(rows, *self.handler.related())
         return Claim(token, rows, taken_at)
 
 
