@@ -11,7 +11,9 @@ its peak RSS): profiles, then items, then events with their event type (events w
 profiles and their declared type to be in Octy, so profiles go first). Each
 entity's line gives the requests to Octy's create endpoint against
 ceil(N/500), objects per second end to end (process start to exit, staging
-included), the process's peak RSS, from ``wait4``, and the most requests the
+included) with the CPU seconds the process spent (user and system: on a shared
+machine, a steadier measure than the wall clock), the process's peak RSS,
+from ``wait4``, and the most requests the
 fake has answered at once since it was reset. Last, the profile resync
 is repeated on a database of fewer customers, and the peak RSS ratio shows
 whether memory grows with N.
@@ -70,6 +72,7 @@ class Measured:
     code: int
     peak_kib: int
     seconds: float
+    cpu_seconds: float
     last_line: str
 
 
@@ -85,7 +88,8 @@ def run(args: list[str], env: dict[str, str]) -> Measured:
         stderr.seek(0)
         tail = stderr.read().decode(errors="replace").replace("\r", "\n").strip().splitlines()
     code = os.waitstatus_to_exitcode(status)
-    return Measured(code, usage.ru_maxrss, seconds, tail[-1] if tail else "")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(code, usage.ru_maxrss, seconds, cpu, tail[-1] if tail else "")
 
 
 class FakeOctyProcess:
@@ -224,7 +228,8 @@ def measure(resync: Resync, octy: FakeOctyProcess, env: dict[str, str]) -> Measu
         f"create requests {creates:>4} / ceil(N/{BATCH_SIZE}) {expected:>4} "
         f"{'match' if creates == expected else 'MISMATCH'}  in Octy {in_octy:>8,}  "
         f"{resync.count / done.seconds:>7,.0f} objects/s  "
-        f"({done.seconds:.1f} s)  peak RSS {done.peak_kib / 1024:.1f} MiB  "
+        f"({done.seconds:.1f} s, CPU {done.cpu_seconds:.1f} s)  "
+        f"peak RSS {done.peak_kib / 1024:.1f} MiB  "
         f"most requests in flight {after['max_in_flight']}",
         flush=True,
     )
