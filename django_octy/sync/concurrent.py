@@ -3,7 +3,8 @@
 Octy's own command-line client uploads 500 objects a request, 10 requests at
 a time (``Octy-ai/octy-cli``: ``internal/application/domain/data_upload/logic.go``
 bounds its uploads with a semaphored wait group). :class:`ConcurrentDrain`
-does the same with claims: the calling thread claims batches in id order and
+does the same with claims: the calling thread claims batches in id order
+(:meth:`ConcurrentDrain.claims`; a resync's drain stages them too) and
 hands each to a pool of ``in_flight`` threads, which push it and write its
 outcomes (claim, push and apply are those of the ordinary
 :class:`~django_octy.sync.flush.Drain`). A new batch is claimed only when
@@ -36,10 +37,12 @@ class ConcurrentDrain(Drain):
     ) -> None:
         super().__init__(target, handler, summary)
         self.in_flight = in_flight
+        self.out: set[Future[Pushed]] = set()
+        """The batches pushed and not yet collected."""
+        self.raised: BaseException | None = None
+        """What a collected push raised first: no batch is claimed after it."""
 
     def run(self) -> None:
-        self.out: set[Future[Pushed]] = set()
-        self.raised: BaseException | None = None
         with ThreadPoolExecutor(self.in_flight, thread_name_prefix="octy-push") as pool:
             try:
                 for claimed in self.claims():

@@ -1,11 +1,14 @@
 """Resync: push every registered host object and mirror row to its target again.
 
 A resync has two steps. *Staging* re-reads the host objects of every
-registered source (streamed in primary-key order, ``chunk_size`` at a time)
-and marks the mirror rows to push as pending; *pushing* is an ordinary
+registered source (in primary-key order, ``chunk_size`` at a time) and marks
+the mirror rows to push as pending; *pushing* is a
 :func:`~django_octy.sync.flush.flush_all` of the chosen entities, batch by
-batch. Memory stays flat whatever the table sizes: no step holds more than one
-chunk of objects.
+batch. For Octy's entities the two overlap: the flush's :class:`StagingDrain`
+stages each chunk and pushes its rows from memory while it stages the next
+(:mod:`.staging`); other entities are staged before the flush. Memory stays
+flat whatever the table sizes: no step holds more than one chunk of objects
+and the batches in flight.
 
 A resync is resumable. Its start time is kept in Django's cache until it
 completes; a resync of the same selection started again after a crash skips
@@ -241,6 +244,7 @@ def stage_mirror_rows(entity: Entity, since: datetime | None, started: datetime)
 
 
 def stage_sources(entity: Entity, started: datetime, chunk_size: int, progress: Progress) -> None:
+    """Stage every source of ``entity`` into pending rows, for a flush to push later."""
     for source in sources_of(entity):
         stage_source(source, started, chunk_size, progress)
 
