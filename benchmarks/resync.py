@@ -11,7 +11,9 @@ its peak RSS): profiles, then items, then events with their event type (events w
 profiles and their declared type to be in Octy, so profiles go first). Each
 entity's line gives the requests to Octy's create endpoint against
 ceil(N/500), objects per second end to end (process start to exit, staging
-included), the process's peak RSS, from ``wait4``, and the most requests the
+included) with the CPU seconds the process spent (user and system: on a shared
+machine, a steadier measure than the wall clock), the process's peak RSS,
+from ``wait4``, and the most requests the
 fake has answered at once since it was reset. Last, the profile resync
 is repeated on a database of fewer customers, and the peak RSS ratio shows
 whether memory grows with N.
@@ -20,6 +22,8 @@ whether memory grows with N.
     .venv/bin/python benchmarks/resync.py --profiles 2000 --items 200 --events 4000 \\
         --repeat-profiles 400                   # a quick run
     .venv/bin/python benchmarks/resync.py --latency 0.1   # each request answered 100 ms late
+    git archive 7faace6 | tar -x -C /tmp/before     # an older engine, side by side in one run:
+    .venv/bin/python benchmarks/resync.py --engine /tmp/before --engine .
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ class Measured:
     code: int
     peak_kib: int
     seconds: float
+    cpu_seconds: float
     last_line: str
 
 
@@ -76,14 +81,15 @@ def run(args: list[str], env: dict[str, str]) -> Measured:
     started = time.monotonic()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
-            args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr
+            args, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL, stderr=stderr
         )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.monotonic() - started
         stderr.seek(0)
         tail = stderr.read().decode(errors="replace").replace("\r", "\n").strip().splitlines()
     code = os.waitstatus_to_exitcode(status)
-    return Measured(code, usage.ru_maxrss, seconds, tail[-1] if tail else "")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(code, usage.ru_maxrss, seconds, cpu, tail[-1] if tail else "")
 
 
 class FakeOctyProcess:
@@ -138,20 +144,22 @@ def fake_octy() -> Iterator[FakeOctyProcess]:
         process.wait(timeout=60)
 
 
-def environment(octy: FakeOctyProcess, database: Path) -> dict[str, str]:
+def environment(octy: FakeOctyProcess, database: Path, engine: Path) -> dict[str, str]:
+    """The environment of the processes that run ``engine``, a copy of this repository."""
     return {
         **os.environ,
         **octy.settings,
         "DJANGO_SETTINGS_MODULE": "benchmarks.resync_settings",
         "DATABASE_URL": f"sqlite:///{database}",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(engine),
     }
 
 
 def prepare(sizes: Sizes, env: dict[str, str]) -> None:
     """Migrate a fresh database and seed it with host rows, each in its own process."""
     python = sys.executable
-    seed = [python, __file__, "--seed", str(sizes.profiles), str(sizes.items), str(sizes.events)]
+    harness = Path(env["PYTHONPATH"]) / "benchmarks" / "resync.py"  # the engine's own models
+    seed = [python, str(harness), "--seed", *map(str, (sizes.profiles, sizes.items, sizes.events))]
     for step in ([python, "-m", "django", "migrate", "--run-syncdb", "-v0"], seed):
         done = run(step, env)
         if done.code:
@@ -220,7 +228,8 @@ def measure(resync: Resync, octy: FakeOctyProcess, env: dict[str, str]) -> Measu
         f"create requests {creates:>4} / ceil(N/{BATCH_SIZE}) {expected:>4} "
         f"{'match' if creates == expected else 'MISMATCH'}  in Octy {in_octy:>8,}  "
         f"{resync.count / done.seconds:>7,.0f} objects/s  "
-        f"({done.seconds:.1f} s)  peak RSS {done.peak_kib / 1024:.1f} MiB  "
+        f"({done.seconds:.1f} s, CPU {done.cpu_seconds:.1f} s)  "
+        f"peak RSS {done.peak_kib / 1024:.1f} MiB  "
         f"most requests in flight {after['max_in_flight']}",
         flush=True,
     )
@@ -230,11 +239,11 @@ def measure(resync: Resync, octy: FakeOctyProcess, env: dict[str, str]) -> Measu
 
 
 def resync_all(
-    sizes: Sizes, octy: FakeOctyProcess, directory: str, name: str, latency: float
+    sizes: Sizes, octy: FakeOctyProcess, directory: str, name: str, options: argparse.Namespace
 ) -> list[Measured]:
     """A fresh database of ``sizes``, resynced entity by entity into an empty fake Octy."""
-    octy.reset(latency)
-    env = environment(octy, Path(directory) / f"{name}.sqlite3")
+    octy.reset(options.latency)
+    env = environment(octy, Path(directory) / f"{name}.sqlite3", options.engine)
     prepare(sizes, env)
     return [measure(resync, octy, env) for resync in resyncs(sizes) if resync.count]
 
@@ -248,6 +257,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds the fake adds to each request"
     )
+    parser.add_argument(
+        "--engine",
+        type=Path,
+        action="append",
+        help="a copy of the repository whose code runs the resync (this one by default); "
+        "given several times, each runs in turn against the same fake Octy",
+    )
     parser.add_argument("--seed", nargs=3, type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -260,15 +276,20 @@ def main() -> None:
     full = Sizes(options.profiles, options.items, options.events)
     small = Sizes(options.repeat_profiles, 0, 0)
     with fake_octy() as octy, tempfile.TemporaryDirectory() as directory:
-        print(f"Full resync: {full}, latency {options.latency:g} s", flush=True)
-        profiles = resync_all(full, octy, directory, "full", options.latency)[0]
-        print(f"Repeat: {small}", flush=True)
-        repeat = resync_all(small, octy, directory, "repeat", options.latency)[0]
-    ratio = profiles.peak_kib / repeat.peak_kib
-    print(
-        f"peak RSS ratio, {full.profiles:,} vs {small.profiles:,} profiles: {ratio:.3f} "
-        f"(target <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'})"
-    )
+        for engine in options.engine or [ROOT]:
+            load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+            print(f"== {engine} {time.strftime('%H:%M:%S')} load {load}", flush=True)
+            one = argparse.Namespace(**{**vars(options), "engine": engine.resolve()})
+            print(f"Full resync: {full}, latency {options.latency:g} s", flush=True)
+            profiles = resync_all(full, octy, directory, f"{engine.name}-full", one)[0]
+            print(f"Repeat: {small}", flush=True)
+            repeat = resync_all(small, octy, directory, f"{engine.name}-repeat", one)[0]
+            ratio = profiles.peak_kib / repeat.peak_kib
+            print(
+                f"peak RSS ratio, {full.profiles:,} vs {small.profiles:,} profiles: {ratio:.3f} "
+                f"(target <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

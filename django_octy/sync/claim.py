@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 from django.db import connections, models, router, transaction
-from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.db.models.functions import Now
 
 from ..conf import settings
@@ -56,9 +56,22 @@ def claim(
 ) -> Claim[M] | None:
     """Lease up to ``limit`` due rows (within ``scope``) with a primary key above ``after_pk``,
     in id order."""
+    candidates = due(model).filter(scope or Q(), pk__gt=after_pk)
+    token, claimed, taken_at = lease(model, candidates, limit)
+    if not claimed:
+        return None
+    rows = model._default_manager.filter(lease_token=token)
+    rows = rows.select_related(*select_related).order_by("pk")
+    return Claim(token, list(rows), taken_at)
+
+
+def lease(model: type[M], candidates: QuerySet[M], limit: int) -> tuple[uuid.UUID, int, float]:
+    """Stamp up to ``limit`` of ``candidates`` (due rows) with a new lease, in one short
+    transaction; returns its token, how many rows it took and when it began
+    (``time.monotonic()``)."""
     token = uuid.uuid4()
     lease_end = Now() + timedelta(seconds=settings.LEASE_SECONDS)
-    lease = {
+    stamp = {
         "leased_until": ExpressionWrapper(lease_end, output_field=DateTimeField()),
         "lease_token": token,
         "create_sent": Case(
@@ -66,7 +79,6 @@ def claim(
             default=F("create_sent"),
         ),
     }
-    candidates = due(model).filter(scope or Q(), pk__gt=after_pk)
     manager = model._default_manager
     alias = router.db_for_write(model)
     taken_at = time.monotonic()
@@ -74,13 +86,10 @@ def claim(
         if skips_locked_rows(model):
             locked = candidates.select_for_update(skip_locked=True, of=("self",))
             pks = list(locked.values_list("pk", flat=True)[:limit])
-            claimed = manager.filter(pk__in=pks).update(**lease) if pks else 0
+            claimed = manager.filter(pk__in=pks).update(**stamp) if pks else 0
         else:
-            claimed = manager.filter(pk__in=candidates.values("pk")[:limit]).update(**lease)
-    if not claimed:
-        return None
-    rows = manager.filter(lease_token=token).select_related(*select_related).order_by("pk")
-    return Claim(token, list(rows), taken_at)
+            claimed = manager.filter(pk__in=candidates.values("pk")[:limit]).update(**stamp)
+    return token, claimed, taken_at
 
 
 def release(claim: Claim[M]) -> int:

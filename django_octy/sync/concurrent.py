@@ -3,7 +3,8 @@
 Octy's own command-line client uploads 500 objects a request, 10 requests at
 a time (``Octy-ai/octy-cli``: ``internal/application/domain/data_upload/logic.go``
 bounds its uploads with a semaphored wait group). :class:`ConcurrentDrain`
-does the same with claims: the calling thread claims batches in id order and
+does the same with claims: the calling thread claims batches in id order
+(:meth:`ConcurrentDrain.claims`; a resync's drain stages them too) and
 hands each to a pool of ``in_flight`` threads, which push it and write its
 outcomes (claim, push and apply are those of the ordinary
 :class:`~django_octy.sync.flush.Drain`). A new batch is claimed only when
@@ -14,7 +15,7 @@ limiter and ``Retry-After`` holds are shared by every thread of the process.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields
 
@@ -36,35 +37,46 @@ class ConcurrentDrain(Drain):
     ) -> None:
         super().__init__(target, handler, summary)
         self.in_flight = in_flight
+        self.out: set[Future[Pushed]] = set()
+        """The batches pushed and not yet collected."""
+        self.raised: BaseException | None = None
+        """What a collected push raised first: no batch is claimed after it."""
 
     def run(self) -> None:
-        limit = self.target.batch_size()
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="octy-push") as pool:
+            try:
+                for claimed in self.claims():
+                    self.out.add(pool.submit(self.push_apart, claimed))
+            finally:
+                # Batches already sent finish and record their outcomes, whatever happened here.
+                leftover = self.collect(wait(self.out).done)
+        raised = self.raised or leftover
+        if raised is not None:
+            raise raised
+
+    def claims(self) -> Iterator[Claim[SyncedObject]]:
+        """The batches to push, each claimed once a request may go (:meth:`free_slot`), in
+        id order; none once a push has raised."""
         handler = self.handler
+        limit = self.target.batch_size()
         if not due(handler.model).filter(handler.scope).exists():
             return
         after = 0
-        out: set[Future[Pushed]] = set()
-        raised: BaseException | None = None
-        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="octy-push") as pool:
-            try:
-                while raised is None and (
-                    claimed := claim(
-                        handler.model, limit, after, handler.select_related, handler.scope
-                    )
-                ):
-                    after = claimed.rows[-1].pk
-                    out.add(pool.submit(self.push_apart, claimed))
-                    if len(out) >= self.in_flight:
-                        done, out = wait(out, return_when=FIRST_COMPLETED)
-                        raised = self.collect(done)
-                    if len(claimed.rows) < limit:
-                        break
-            finally:
-                # Batches already sent finish and record their outcomes, whatever happened here.
-                leftover = self.collect(wait(out).done)
-        raised = raised or leftover
-        if raised is not None:
-            raise raised
+        while self.free_slot() and (
+            claimed := claim(handler.model, limit, after, handler.select_related, handler.scope)
+        ):
+            after = claimed.rows[-1].pk
+            yield claimed
+            if len(claimed.rows) < limit:
+                return
+
+    def free_slot(self) -> bool:
+        """Wait until fewer than ``in_flight`` batches are out; whether pushing may go on
+        (no push has raised)."""
+        while self.raised is None and len(self.out) >= self.in_flight:
+            done, self.out = wait(self.out, return_when=FIRST_COMPLETED)
+            self.raised = self.collect(done)
+        return self.raised is None
 
     def push_apart(self, claimed: Claim[SyncedObject]) -> Pushed:
         """Push and settle one claim in a pool thread; what it raised goes back to the caller."""

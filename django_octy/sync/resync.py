@@ -1,11 +1,14 @@
 """Resync: push every registered host object and mirror row to its target again.
 
 A resync has two steps. *Staging* re-reads the host objects of every
-registered source (streamed in primary-key order, ``chunk_size`` at a time)
-and marks the mirror rows to push as pending; *pushing* is an ordinary
+registered source (in primary-key order, ``chunk_size`` at a time) and marks
+the mirror rows to push as pending; *pushing* is a
 :func:`~django_octy.sync.flush.flush_all` of the chosen entities, batch by
-batch. Memory stays flat whatever the table sizes: no step holds more than one
-chunk of objects.
+batch. For Octy's entities the two overlap: the flush's :class:`StagingDrain`
+stages each chunk and pushes its rows from memory while it stages the next
+(:mod:`.staging`); other entities are staged before the flush. Memory stays
+flat whatever the table sizes: no step holds more than one chunk of objects
+and the batches in flight.
 
 A resync is resumable. Its start time is kept in Django's cache until it
 completes; a resync of the same selection started again after a crash skips
@@ -45,14 +48,16 @@ from ..models import (
     SyncState,
 )
 from ..signals import post_push, push_failed
+from .claim import Claim, lease
 from .concurrent import ConcurrentDrain
-from .flush import Drain, DrainFactory, EntitySummary, FlushSummary, flush_all
+from .flush import Drain, DrainFactory, EntitySummary, FlushSummary, chunked, flush_all
 from .handlers import Handler
-from .pending import changed, outstanding, requeue_failed
-from .recording import batches, record_events, upsert_many
+from .pending import changed, due, outstanding, requeue_failed
+from .recording import record_events, upsert_many
 from .registry import registry
 from .sources import EventSource, ObjectSource, Source
-from .targets import Target
+from .staging import stage_chunk
+from .targets import Target, target_of
 from .targets.octy import OctyTarget
 
 UPDATABLE = frozenset({Entity.PROFILE, Entity.ITEM, Entity.TEMPLATE, Entity.OCTOPUS_ENTRY})
@@ -182,9 +187,12 @@ def plan(
 
 
 def confirmed_since(
-    source: ObjectSource[Any], chunk: Sequence[models.Model], started: datetime
+    source: Source[Any], chunk: Sequence[models.Model], started: datetime
 ) -> set[str]:
-    """Keys (as text) of objects in ``chunk`` whose rows Octy confirmed since ``started``."""
+    """Keys (as text) of objects in ``chunk`` whose rows Octy confirmed since ``started``
+    (none for events: those Octy has are never recorded again anyway)."""
+    if not isinstance(source, ObjectSource):
+        return set()
     content_type = ContentType.objects.get_for_model(source.model)
     rows = source.mirror._default_manager.filter(
         source_type=content_type,
@@ -195,13 +203,31 @@ def confirmed_since(
     return {str(key) for key in rows.values_list("source_id", flat=True)}
 
 
+def host_chunks(source: Source[Any], chunk_size: int) -> Iterator[list[models.Model]]:
+    """Every host object of ``source`` in primary-key order, ``chunk_size`` at a time, with
+    what its mapping reads (``prefetch_related``).
+
+    Each chunk is a query of its own, read to the end: no cursor stays open
+    between chunks, which on SQLite would keep the pushes' write-backs from
+    committing while the next chunk is staged.
+    """
+    objects = host_objects(source)
+    chunk = list(objects[:chunk_size])
+    while chunk:
+        prefetch_related_objects(chunk, *source.prefetch_related)
+        yield chunk
+        chunk = (
+            list(objects.filter(pk__gt=chunk[-1].pk)[:chunk_size])
+            if len(chunk) == chunk_size
+            else []
+        )
+
+
 def stage_source(
     source: Source[Any], started: datetime, chunk_size: int, progress: Progress
 ) -> None:
     """Re-read every host object of ``source``, a chunk at a time, into pending mirror rows."""
-    objects: Iterator[models.Model] = host_objects(source).iterator(chunk_size=chunk_size)
-    for chunk in batches(objects, chunk_size):
-        prefetch_related_objects(chunk, *source.prefetch_related)
+    for chunk in host_chunks(source, chunk_size):
         if isinstance(source, EventSource):
             record_events(source, chunk)
         elif isinstance(source, ObjectSource):
@@ -217,16 +243,105 @@ def stage_mirror_rows(entity: Entity, since: datetime | None, started: datetime)
     return mark_for_push(repushable(entity, since, started), entity)
 
 
-def drains(concurrency: int) -> DrainFactory:
-    """Octy's entities drain ``concurrency`` batches at a time; Octopus entries one by one
-    (a contact may name a company of the same entity, pushed in an earlier batch)."""
+def stage_sources(entity: Entity, started: datetime, chunk_size: int, progress: Progress) -> None:
+    """Stage every source of ``entity`` into pending rows, for a flush to push later."""
+    for source in sources_of(entity):
+        stage_source(source, started, chunk_size, progress)
+
+
+def to_push(entity: Entity, stages: Stages) -> int:
+    """Rows of ``entity`` a resync is about to push: those outstanding, and one per host
+    object it stages as it pushes."""
+    rows = outstanding(MIRRORS[entity]).count()
+    if entity in stages.entities:
+        rows += sum(host_objects(source).count() for source in sources_of(entity))
+    return rows
+
+
+def drains(concurrency: int, stages: Stages | None = None) -> DrainFactory:
+    """Octy's entities drain ``concurrency`` batches at a time, staging their host objects
+    as they go when ``stages`` says so; Octopus entries one by one (a contact may name a
+    company of the same entity, pushed in an earlier batch)."""
 
     def drain(target: Target, handler: Handler, summary: EntitySummary) -> Drain:
+        if isinstance(target, OctyTarget) and stages and stages.wanted(handler.entity):
+            return StagingDrain(target, handler, summary, concurrency, stages)
         if isinstance(target, OctyTarget) and concurrency > 1:
             return ConcurrentDrain(target, handler, summary, concurrency)
         return Drain(target, handler, summary)
 
     return drain
+
+
+@dataclass
+class Stages:
+    """The entities whose host objects a resync stages while it pushes them, and those done."""
+
+    entities: set[Entity]
+    started: datetime
+    chunk_size: int
+    done: set[Entity] = field(default_factory=set)
+
+    def wanted(self, entity: Entity) -> bool:
+        return entity in self.entities and entity not in self.done
+
+
+class StagingDrain(ConcurrentDrain):
+    """Stages its entity's host objects a chunk at a time and pushes each chunk's rows as
+    soon as a request may go, then drains what else is due.
+
+    The rows a chunk wrote go to the push as staging left them in memory: the
+    lease is stamped on them by one statement (the rows a live lease or a
+    dependency holds are left to the flush) and nothing is read back. Staging
+    the next chunk overlaps the requests in flight.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        handler: Handler,
+        summary: EntitySummary,
+        in_flight: int,
+        stages: Stages,
+    ) -> None:
+        super().__init__(target, handler, summary, in_flight)
+        self.stages = stages
+
+    def claims(self) -> Iterator[Claim[SyncedObject]]:
+        limit = self.target.batch_size()
+        for source in sources_of(self.handler.entity):
+            if not isinstance(source, ObjectSource | EventSource):
+                continue
+            for chunk in host_chunks(source, self.stages.chunk_size):
+                confirmed = confirmed_since(source, chunk, self.stages.started)
+                rows = stage_chunk(source, chunk, confirmed, self.handler.select_related)
+                for batch in chunked(rows, limit):
+                    if not self.free_slot():
+                        return
+                    if claimed := self.lease_staged(batch):
+                        yield claimed
+        self.stages.done.add(self.handler.entity)
+        yield from super().claims()
+
+    def lease_staged(self, rows: list[SyncedObject]) -> Claim[SyncedObject] | None:
+        """Lease the staged ``rows`` that are due (all of them, unless another flusher or a
+        dependency holds some); the claim of those, as they are in memory."""
+        model = self.handler.model
+        candidates = due(model).filter(self.handler.scope, pk__in=[row.pk for row in rows])
+        token, count, taken_at = lease(model, candidates, len(rows))
+        if not count:
+            return None
+        if count < len(rows):
+            ours = set(
+                model._default_manager.filter(lease_token=token).values_list("pk", flat=True)
+            )
+            rows = [row for row in rows if row.pk in ours]
+        for row in rows:  # as the lease stamped them
+            row.create_sent = row.create_sent or (
+                row.octy_id is None and row.state == SyncState.PENDING
+            )
+        prefetch_related_objects(rows, *self.handler.related())
+        return Claim(token, rows, taken_at)
 
 
 class PushProgress:
@@ -285,14 +400,20 @@ def resync(
     previous = cache.get(key)
     started: datetime = previous or timezone.now()
     cache.set(key, started, timeout=None)
+    # Octy's entities stage their host objects as they push them; the others first.
+    stages = Stages(set(), started, chunk_size)
     for entity in chosen:
-        if since is None:
-            for source in sources_of(entity):
-                stage_source(source, started, chunk_size, on_staged)
         on_staged(stage_mirror_rows(entity, since, started))
-    on_push_start(sum(outstanding(MIRRORS[entity]).count() for entity in chosen))
+        if since is None and isinstance(target_of(entity), OctyTarget):
+            stages.entities.add(entity)
+        elif since is None:
+            stage_sources(entity, started, chunk_size, on_staged)
+    on_push_start(sum(to_push(entity, stages) for entity in chosen))
     with PushProgress(on_pushed) as pushes:
-        summary = flush_all(chosen, drains(concurrency or settings.RESYNC_CONCURRENCY))
+        drain = drains(concurrency or settings.RESYNC_CONCURRENCY, stages)
+        summary = flush_all(chosen, drain)
+    for entity in stages.entities - stages.done:  # not pushed (switched off, stopped): staged
+        stage_sources(entity, started, chunk_size, on_staged)
     left = sum(outstanding(MIRRORS[entity]).count() for entity in chosen)
     if not (left or summary.stopped or summary.disabled):
         cache.delete(key)

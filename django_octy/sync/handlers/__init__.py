@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from ...models import Entity, Operation, SyncedObject
 from ..outcomes import Outcome
@@ -41,6 +41,11 @@ class Handler(ABC):
     """Relations the claim loads with the rows (what payloads read)."""
     scope: ClassVar[Q] = Q()
     """The rows of ``model`` this handler pushes (all of them by default)."""
+
+    def related(self) -> tuple[str | Prefetch[Any], ...]:
+        """What a resync loads for the rows it pushes as it staged them: what payloads and
+        identifiers read (``select_related``, by default)."""
+        return self.select_related
 
     def batch_limit(self, operation: Operation) -> int | None:
         """Most rows one :meth:`push` may take for ``operation`` (``None``: the claim's size)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
+from django.db.models import Prefetch
+
 from ...client import (
     BatchResult,
     OctyAPIError,
@@ -361,6 +363,12 @@ class EventHandler(Handler):
 
     def __init__(self, client: OctyClient) -> None:
         self.client = client
+
+    def related(self) -> tuple[str | Prefetch[Any], ...]:
+        # Of the profile, only what the payload and the identifier read (not its JSON data).
+        profiles = Profile.objects.select_related("parent")
+        read = profiles.only("customer_id", "octy_id", "parent__customer_id", "parent__octy_id")
+        return (Prefetch("profile", read),)
 
     def identifier(self, row: SyncedObject) -> str:
         assert isinstance(row, Event)
