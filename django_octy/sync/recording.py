@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -311,9 +311,13 @@ def mapped_events(
     return mapped
 
 
-def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> None:
-    """Record the events of ``objs``; events recorded before are not recorded again."""
-    mapped = mapped_events(source, objs)
+def event_rows(
+    source: EventSource[Any],
+    mapped: list[tuple[models.Model, list[MappedEvent]]],
+    recorded: Container[str | None] = frozenset(),
+) -> list[Event]:
+    """The event rows of mapped objects, but those whose de-duplication key is in
+    ``recorded``; an object whose customer has no profile row gets a mapping error."""
     resolver = ProfileResolver()
     resolver.prefetch(event.customer for _, events in mapped for event in events)
     rows = []
@@ -330,9 +334,16 @@ def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> Non
                     **ref,
                 )
                 for event in events
+                if event.dedupe_key not in recorded
             ]
         except MappingError as error:
             record_mapping_error(source, obj, error)
+    return rows
+
+
+def record_events(source: EventSource[Any], objs: Iterable[models.Model]) -> None:
+    """Record the events of ``objs``; events recorded before are not recorded again."""
+    rows = event_rows(source, mapped_events(source, objs))
     if rows:
         Event.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -428,10 +439,15 @@ def mark_keys_dirty(model: type[models.Model], keys: Iterable[Any]) -> int:
     return log_changes(model, keys)
 
 
-def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None:
-    """:func:`upsert` for many host objects of one model, in a few queries."""
-    mapped: dict[str, tuple[models.Model, dict[str, Any]]] = {}
-    for obj in objs:
+Mapped = dict[str, tuple[models.Model, dict[str, Any]]]
+"""Mapped host objects by primary key (as text): the object and its mirror values."""
+
+
+def mapped_objects(source: ObjectSource[Any], chunk: Sequence[models.Model]) -> Mapped:
+    """The mirror values of each object of ``chunk`` that syncs; the others are recorded as
+    a save would (removed from Octy, or a mapping error)."""
+    mapped: Mapped = {}
+    for obj in chunk:
         try:
             if source.should_sync(obj):
                 mapped[str(obj.pk)] = (obj, source.map(obj))
@@ -439,6 +455,12 @@ def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None
                 record_delete(source, obj)
         except MappingError as error:
             record_mapping_error(source, obj, error)
+    return mapped
+
+
+def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None:
+    """:func:`upsert` for many host objects of one model, in a few queries."""
+    mapped = mapped_objects(source, objs)
     if not mapped:
         return
     mirror = source.mirror

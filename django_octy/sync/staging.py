@@ -24,16 +24,15 @@ from django.db import IntegrityError, models, transaction
 from ..models import Event, SyncedObject, SyncState
 from .pending import changed
 from .recording import (
-    ProfileResolver,
+    Mapped,
+    event_rows,
     mapped_events,
-    record_delete,
+    mapped_objects,
     record_events,
-    record_mapping_error,
-    source_ref,
     upsert,
 )
 from .rows import insert_rows, write_rows
-from .sources import EventSource, MappingError, ObjectSource
+from .sources import EventSource, ObjectSource
 
 M = TypeVar("M", bound=SyncedObject)
 
@@ -46,24 +45,6 @@ EVENT_COLUMNS = (
     "source_id",
 )
 """The columns of staged events that differ from event to event."""
-
-Mapped = dict[str, tuple[models.Model, dict[str, Any]]]
-"""Mapped host objects by primary key (as text): the object and its mirror values."""
-
-
-def mapped_objects(source: ObjectSource[Any], chunk: Sequence[models.Model]) -> Mapped:
-    """The mirror values of each object of ``chunk`` that syncs; the others are recorded as
-    a save would (removed from Octy, or a mapping error)."""
-    mapped: Mapped = {}
-    for obj in chunk:
-        try:
-            if source.should_sync(obj):
-                mapped[str(obj.pk)] = (obj, source.map(obj))
-            else:
-                record_delete(source, obj)
-        except MappingError as error:
-            record_mapping_error(source, obj, error)
-    return mapped
 
 
 def stage_objects(
@@ -149,26 +130,7 @@ def stage_events(source: EventSource[Any], chunk: Sequence[models.Model]) -> lis
     mapped = mapped_events(source, chunk)
     keys = [event.dedupe_key for _, events in mapped for event in events]
     recorded = set(Event.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    resolver = ProfileResolver()
-    resolver.prefetch(event.customer for _, events in mapped for event in events)
-    rows: list[Event] = []
-    for obj, events in mapped:
-        ref = source_ref(obj)
-        try:
-            rows += [
-                Event(
-                    profile_id=resolver.profile_id(obj, event.customer),
-                    event_type=event.event_type,
-                    event_properties=event.event_properties,
-                    occurred_at=event.occurred_at,
-                    dedupe_key=event.dedupe_key,
-                    **ref,
-                )
-                for event in events
-                if event.dedupe_key not in recorded
-            ]
-        except MappingError as error:
-            record_mapping_error(source, obj, error)
+    rows = event_rows(source, mapped, recorded)
     if not rows:
         return []
     try:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import StringIO
 from typing import Any
@@ -13,6 +16,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 
 from django_octy.models import Profile
 from django_octy.testing import FakeOcty
@@ -38,6 +42,28 @@ def run(name: str, *args: str) -> Run:
     except CommandError as error:
         return Run(error.returncode, stdout.getvalue(), f"{stderr.getvalue()}{error}")
     return Run(0, stdout.getvalue(), stderr.getvalue())
+
+
+@contextmanager
+def running(name: str, *args: str, then: Callable[[], object]) -> Iterator[list[Run]]:
+    """Run a command in a thread during the block; ``then`` runs when the block ends
+    (releasing what the command waits on), before the command is waited for. The list
+    holds its :class:`Run` once it finished."""
+    finished: list[Run] = []
+
+    def command() -> None:
+        try:
+            finished.append(run(name, *args))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=command)
+    thread.start()
+    try:
+        yield finished
+    finally:
+        then()
+        thread.join(timeout=60)
 
 
 def manage(*args: str) -> subprocess.CompletedProcess[str]:

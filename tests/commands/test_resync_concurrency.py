@@ -13,14 +13,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from django_octy.conf import DEFAULTS
 from django_octy.models import Operation, Profile, SyncError, SyncState
 from django_octy.signals import pre_push
 from django_octy.testing import FakeOcty
 
-from .conftest import PROFILES, Run, make_profiles, requests_to, run
+from .conftest import PROFILES, make_profiles, requests_to, run, running
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -40,24 +39,12 @@ def test_no_more_than_the_configured_requests_are_in_flight(octy: FakeOcty, sett
     settings.OCTY = {**settings.OCTY, "BATCH_SIZE": 10}
     make_profiles(60)
     octy.in_flight.hold()
-    finished: list[Run] = []
-
-    def resync() -> None:
-        try:
-            finished.append(run("octy_resync", "profile", "--concurrency", "3"))
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=resync)
-    thread.start()
-    try:
+    resync = ("octy_resync", "profile", "--concurrency", "3")
+    with running(*resync, then=octy.in_flight.release) as finished:
         assert octy.in_flight.wait_for(3), "three batches were never in flight at once"
         # Three answers are held: the resync may not claim (or send) a fourth batch.
         assert Profile.objects.exclude(lease_token=None).count() == 30
         assert octy.in_flight.current == 3
-    finally:
-        octy.in_flight.release()
-        thread.join(timeout=60)
 
     assert finished and finished[0].code == 0, finished
     assert octy.in_flight.peak == 3

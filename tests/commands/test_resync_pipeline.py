@@ -21,7 +21,7 @@ from django_octy.signals import pre_push
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, Order, OrderLine, Product
 
-from .conftest import PROFILES, Run, requests_to, run
+from .conftest import PROFILES, requests_to, run, running
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -134,23 +134,11 @@ def test_staging_leases_no_more_than_the_batches_in_flight(octy: FakeOcty, setti
     settings.OCTY = {**settings.OCTY, "BATCH_SIZE": 10}
     make_customers(60)
     octy.in_flight.hold()
-    finished: list[Run] = []
-
-    def resync() -> None:
-        try:
-            finished.append(run("octy_resync", "profile", "--concurrency", "3"))
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=resync)
-    thread.start()
-    try:
+    resync = ("octy_resync", "profile", "--concurrency", "3")
+    with running(*resync, then=octy.in_flight.release) as finished:
         assert octy.in_flight.wait_for(3), "three batches were never in flight at once"
         # The next chunk may be staged, but not leased, while three answers are held.
         assert Profile.objects.exclude(lease_token=None).count() == 30
-    finally:
-        octy.in_flight.release()
-        thread.join(timeout=60)
 
     assert finished and finished[0].code == 0, finished
     assert octy.in_flight.peak == 3

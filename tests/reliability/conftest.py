@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from django_octy.models import SyncState
 from django_octy.sync.flush import flush_all
@@ -205,17 +202,3 @@ def fault_table_row(
     )
     assert found.lost == []
     assert found.stale == []
-
-
-def run_in_thread(work: Callable[[], object]) -> threading.Thread:
-    """Run ``work`` in a thread with its own database connection (closed at the end)."""
-
-    def target() -> None:
-        try:
-            work()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    return thread

@@ -24,6 +24,7 @@ from django_octy.sync.folding import fold_changes
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer, Product
 from tests.sync.conftest import wait_until
+from tests.threads import run_in_thread
 
 from .conftest import (
     CREATE_ITEMS,
@@ -31,7 +32,6 @@ from .conftest import (
     fault_table_row,
     item_differences,
     profile_differences,
-    run_in_thread,
     settle,
 )
 

@@ -24,13 +24,13 @@ from django_octy.sync.flush import flush_all
 from django_octy.sync.pending import due
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
+from tests.threads import run_in_thread
 
 from .conftest import (
     CREATE_PROFILES,
     created_by_successful_requests,
     fault_table_row,
     profile_differences,
-    run_in_thread,
     settle,
 )
 

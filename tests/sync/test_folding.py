@@ -24,6 +24,7 @@ from django_octy.sync import folding
 from django_octy.sync.folding import fold_changes
 from tests.shop.models import Customer, Order, OrderLine, Product
 from tests.shop.octy import CustomerSource
+from tests.threads import run_in_thread
 
 from .conftest import is_postgres, wait_until
 
@@ -114,18 +115,6 @@ def hold_fold(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event
     release.set()
 
 
-def fold_in_thread() -> threading.Thread:
-    def run() -> None:
-        try:
-            fold_changes()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @pytest.mark.skipif(not is_postgres, reason="needs PostgreSQL (row locks, SKIP LOCKED)")
 @pytest.mark.django_db(transaction=True)
 def test_a_save_committed_while_a_fold_holds_its_chunk_is_folded_later_as_it_is(
@@ -133,7 +122,7 @@ def test_a_save_committed_while_a_fold_holds_its_chunk_is_folded_later_as_it_is(
 ) -> None:
     holding, release = hold_fold
     ann = Customer.objects.create(email="ann@example.com", city="Oslo")
-    folder = fold_in_thread()
+    folder = run_in_thread(fold_changes)
     assert holding.wait(30)
 
     ann.city = "Bergen"
@@ -156,7 +145,7 @@ def test_two_folders_take_disjoint_chunks_and_fold_every_change_once(
     monkeypatch.setattr(folding, "FOLD_CHUNK", 5)
     everyone = [Customer.objects.create(email=f"c{n}@example.com") for n in range(12)]
     holding, release = hold_fold
-    folder = fold_in_thread()
+    folder = run_in_thread(fold_changes)
     assert holding.wait(30)
 
     assert fold_changes() == 7  # all but the chunk the other folder holds
@@ -208,20 +197,9 @@ def test_a_folder_needing_a_profile_another_is_inserting_waits_for_it_and_report
 
     monkeypatch.setattr(folding, "forget", forget_when_released)
 
-    def fold_once(name: str) -> threading.Thread:
-        def run() -> None:
-            try:
-                folding.fold_chunk(last=10**18)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run, name=name)
-        thread.start()
-        return thread
-
-    folder_a = fold_once("folder-a")
+    folder_a = run_in_thread(lambda: folding.fold_chunk(last=10**18), "folder-a")
     assert inserted.wait(30)
-    folder_b = fold_once("folder-b")
+    folder_b = run_in_thread(lambda: folding.fold_chunk(last=10**18), "folder-b")
     wait_until(blocked_on_a_lock, timeout=30, what="folder B waiting on folder A's new row")
     release.set()
     folder_a.join(30)
