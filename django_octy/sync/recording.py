@@ -39,7 +39,7 @@ from ..models import (
 )
 from .pending import changed
 from .registry import registry
-from .rows import write_rows
+from .rows import insert_rows, write_rows
 from .scheduling import request_flush
 from .sources import EventSource, MappedEvent, MappingError, ObjectSource, Source, describe
 
@@ -483,14 +483,10 @@ def upsert_many(source: ObjectSource[Any], objs: Sequence[models.Model]) -> None
             write_rows(updated, list(next(iter(mapped.values()))[1]))
             manager.filter(pk__in=[row.pk for row in updated]).update(**changed())
     new = {key: value for key, value in mapped.items() if key not in existing}
+    rows = [mirror(source_type=content_type, source_id=key, **v) for key, (_, v) in new.items()]
     try:
         with transaction.atomic():
-            manager.bulk_create(
-                [
-                    mirror(source_type=content_type, source_id=key, **v)
-                    for key, (_, v) in new.items()
-                ]
-            )
+            insert_rows(rows, {"source_id", *next(iter(mapped.values()))[1]})
     except IntegrityError:  # a natural key is taken: sort it out object by object
         for obj, values in new.values():
             upsert(source, obj, values)
