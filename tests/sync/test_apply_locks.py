@@ -1,7 +1,9 @@
-"""Applying a push while a host transaction holds some of its rows (PostgreSQL row locks).
+"""Applying a push while another transaction holds some of its rows (PostgreSQL row locks).
 
-The host transaction edits the claimed customers in the reverse of their id
-order, the other way round from the order in which ``apply()`` takes the rows'
+The rows' holder is a transaction that edits the claimed customers and folds
+each edit into its mirror row at once (as a flusher's fold does, or a host
+transaction that calls ``fold_changes()``), in the reverse of their id order,
+the other way round from the order in which ``apply()`` takes the rows'
 locks. Were ``apply()`` to wait for a held row while holding the rows before
 it, the host's next edit would wait for one of those: a deadlock, in which
 PostgreSQL aborts one of the two transactions.
@@ -22,6 +24,7 @@ from django_octy.models import Operation, Profile, SyncedObject, SyncState
 from django_octy.sync.apply import apply
 from django_octy.sync.claim import claim
 from django_octy.sync.flush import operation_for
+from django_octy.sync.folding import fold_changes
 from django_octy.sync.handlers.octy import ProfileHandler
 from django_octy.testing import FakeOcty
 from tests.shop.models import Customer
@@ -74,7 +77,8 @@ def lock_timeout(seconds: float) -> Iterator[None]:
 
 
 class HostTransaction(threading.Thread):
-    """Edits ``edited`` in reverse id order in one transaction, on its own connection.
+    """Edits ``edited`` in reverse id order in one transaction, on its own connection,
+    folding each edit into its mirror row at once (which locks the row).
 
     It edits all but the first, says it holds them, waits until ``waiter_pid``
     is blocked on one of them, then edits the first and commits.
@@ -111,12 +115,14 @@ class HostTransaction(threading.Thread):
     def edit(customer: Customer) -> None:
         customer.city = "Bergen"
         customer.save()
+        fold_changes()
 
 
 def test_apply_settles_free_rows_first_and_waits_for_held_rows_one_by_one(
     octy: FakeOcty,
 ) -> None:
     everyone = customers(3)
+    fold_changes()
     model: type[SyncedObject] = Profile  # what a drain claims: any handler's model
     claimed = claim(model, 10)
     mirrored = Profile.objects.order_by("pk").values_list("pk", flat=True)
