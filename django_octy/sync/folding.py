@@ -116,7 +116,7 @@ def fold(source: Source[Any], found: list[models.Model], gone: Sequence[models.M
     """Map the objects of one source as they are now; delete those gone from its target."""
     prefetch_related_objects(found, *source.prefetch_related)
     if isinstance(source, EventSource):
-        record_events(source, found)  # an event source's deletions were folded before them
+        record_events(source, found)  # objects deleted since recorded theirs as they went
     elif isinstance(source, ObjectSource):
         upsert_many(source, found)
         for obj in gone:
@@ -137,13 +137,23 @@ def fold_apart(source: Source[Any], found: list[models.Model], gone: list[models
             len(found) + len(gone),
             source.model._meta.label,
         )
-    for obj in found + gone:
-        try:
-            with transaction.atomic():
-                fold(source, [obj] if obj in found else [], [obj] if obj in gone else [])
-        except Exception as error:
-            problem = f"{type(error).__name__}: {error}"
-            record_mapping_error(source, obj, MappingError(obj, "(mapping)", problem))
+    for obj in found:
+        fold_alone(source, obj, [obj], [])
+    for obj in gone:
+        fold_alone(source, obj, [], [obj])
+
+
+def fold_alone(
+    source: Source[Any], obj: models.Model, found: list[models.Model], gone: list[models.Model]
+) -> None:
+    """:func:`fold` of one object (in ``found`` or ``gone``), in a savepoint; what it
+    raises becomes the object's mapping error."""
+    try:
+        with transaction.atomic():
+            fold(source, found, gone)
+    except Exception as error:
+        problem = f"{type(error).__name__}: {error}"
+        record_mapping_error(source, obj, MappingError(obj, "(mapping)", problem))
 
 
 def fold_before_deletion(obj: models.Model) -> None:

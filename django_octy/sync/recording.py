@@ -46,7 +46,8 @@ from .sources import EventSource, MappedEvent, MappingError, ObjectSource, Sourc
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
-"""Host objects mapped per round of queries by :func:`mark_dirty`."""
+"""Keys logged per ``INSERT`` by :func:`mark_dirty`, host objects read per query by the
+reconcile."""
 
 T = TypeVar("T")
 
